@@ -1,0 +1,150 @@
+// Package adapter defines what the runner needs from a warehouse engine. Each
+// engine lives in a sub-package (duckdb, postgres); the runner only sees this
+// interface, so dialect details stay out of scheduling code.
+package adapter
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Target is a resolved connection output from profiles.yml. The CLI builds it
+// from the project's profile; adapters never read configuration files.
+type Target struct {
+	Name    string // output name, e.g. "dev" or "pg"
+	Type    string // "duckdb" or "postgres"
+	Threads int
+
+	// duckdb
+	Path     string            // database file; "" or ":memory:" for in-memory
+	Settings map[string]string // SET key = value at connect
+
+	// postgres
+	Host           string
+	Port           int
+	User           string
+	Password       string
+	DBName         string
+	SSLMode        string
+	DSN            string // when set, wins over the fields above
+	ConnectTimeout time.Duration
+	PgDuckdb       string // "auto" (default), "on" or "off"
+
+	// OnStatement, when set, receives every SQL statement the adapter sends,
+	// before it is sent. Tests use it to check what reaches the server.
+	OnStatement func(sql string)
+}
+
+// Relation is a schema-qualified table or view name.
+type Relation struct {
+	Schema string
+	Name   string
+}
+
+func (r Relation) String() string { return r.Schema + "." + r.Name }
+
+// Kind of an existing relation.
+type Kind string
+
+const (
+	KindNone  Kind = ""      // the relation does not exist
+	KindTable Kind = "table" // a base table
+	KindView  Kind = "view"
+)
+
+// Column is a column name and its engine type, as the engine spells it.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Materialization asks the adapter to (re)build one relation from a SELECT.
+type Materialization struct {
+	Relation Relation
+	// Materialized is "view", "table" or "incremental" ("ephemeral" never
+	// reaches an adapter).
+	Materialized string
+	// SQL is the model's rendered SELECT (ephemeral CTEs already inlined).
+	SQL string
+	// Incremental is true when the relation exists as a table and no full
+	// refresh was asked: apply Strategy instead of rebuilding. The runner
+	// decides this (it renders the model with is_incremental accordingly).
+	Incremental    bool
+	Strategy       string   // "append" (default when UniqueKey is empty), "merge" (default otherwise), "delete+insert"
+	UniqueKey      []string // columns identifying a row for merge / delete+insert
+	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns"
+	PreHooks       []string // run before the build, in the same session
+	PostHooks      []string // run after the build succeeded
+}
+
+// Result of a materialization or seed load.
+type Result struct {
+	RowsAffected int64  // rows written (-1 when unknown, e.g. views)
+	Message      string // short engine-style status, e.g. "CREATE TABLE (42 rows)"
+}
+
+// Seed describes one seed to load: one file, or several files of one folder
+// combined into one table.
+type Seed struct {
+	Relation    Relation
+	Root        string   // project root (absolute)
+	Files       []string // absolute paths; more than one when combined
+	Format      string   // "csv", "json", "parquet" or "xlsx"
+	Sheet       string   // xlsx sheet; "" = first sheet
+	Delimiter   string   // csv; "" = auto-detect
+	ColumnTypes map[string]string
+	// SourceFileColumn adds a column _source_file holding each row's file,
+	// relative to Root with forward slashes (used by combined seeds).
+	SourceFileColumn bool
+}
+
+// Rows is a small, fully read query result (show, tests, run_query).
+type Rows struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Info describes the connected engine for `ingot debug`.
+type Info struct {
+	Engine  string            // "duckdb" or "postgres"
+	Version string            // the engine's own version string
+	Details map[string]string // e.g. "pg_duckdb": "installed 0.3.1, in use"
+}
+
+// Adapter is one open connection to a warehouse for the duration of a run.
+// It must be safe for concurrent use by the runner's worker goroutines.
+type Adapter interface {
+	Type() string
+	Info(ctx context.Context) (Info, error)
+	// Quote quotes an identifier; RelationSQL renders a quoted relation name.
+	Quote(ident string) string
+	RelationSQL(r Relation) string
+	EnsureSchema(ctx context.Context, schema string) error
+	// Describe reports the kind and columns of a relation; KindNone and no
+	// error when it does not exist.
+	Describe(ctx context.Context, r Relation) (Kind, []Column, error)
+	Materialize(ctx context.Context, m Materialization) (Result, error)
+	LoadSeed(ctx context.Context, s Seed) (Result, error)
+	// Query runs a statement and reads at most limit rows (limit <= 0: all).
+	Query(ctx context.Context, sql string, limit int) (*Rows, error)
+	Exec(ctx context.Context, sql string) (int64, error)
+	// CreateTableAs replaces r with the rows of sql (used for test failures
+	// and unit-test fixtures); not atomic-swapped, callers own r.
+	CreateTableAs(ctx context.Context, r Relation, sql string) error
+	DropRelation(ctx context.Context, r Relation) error
+	// Lock takes the target-wide run lock, waiting until ctx is done. It
+	// returns ErrLocked at once when wait is false and another run holds it.
+	Lock(ctx context.Context, wait bool) (release func(), err error)
+	Close() error
+}
+
+// ErrLocked is returned by Lock when another run holds the target lock.
+var ErrLocked = errors.New("another ingot run holds the lock on this target")
+
+// QuoteIdent double-quotes an identifier, doubling embedded quotes; both
+// engines use the SQL-standard form.
+func QuoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

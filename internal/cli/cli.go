@@ -1,0 +1,283 @@
+// Package cli is ingot's command line: flags become options, core packages
+// return values, and only this package prints.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/diag"
+	"github.com/ingot-dev/ingot/internal/project"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // a node failed or the project has errors
+	ExitUsage   = 2 // bad command line or internal failure
+)
+
+// usageError marks command-line mistakes (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// exitError carries an exit code after output was already printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs the CLI with args (args[0] is the program name) and returns
+// the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ingot: internal error: %v\nPlease report this with the command you ran.\n", r)
+			code = ExitUsage
+		}
+	}()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now}
+	app := e.app()
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "ingot: %s\nRun 'ingot --help' for usage.\n", ue.msg)
+		return ExitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "ingot: cancelled")
+		return ExitFailure
+	}
+	e.printErr(err)
+	return ExitFailure
+}
+
+// env is one invocation's I/O and environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	now            func() time.Time
+	color          bool
+	json           bool
+}
+
+func (e *env) app() *ucli.App {
+	app := &ucli.App{
+		Name:                 "ingot",
+		Usage:                "build SQL models into tables, dbt-style, on DuckDB or PostgreSQL",
+		Version:              version,
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		ExitErrHandler:       func(*ucli.Context, error) {},
+		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
+			return &usageError{msg: err.Error()}
+		},
+		CommandNotFound: func(c *ucli.Context, name string) {},
+		Flags:           globalFlags(),
+		Commands:        e.commands(),
+		Before: func(c *ucli.Context) error {
+			if c.Args().Present() && c.Command == nil {
+				name := c.Args().First()
+				if c.App.Command(name) == nil {
+					return &usageError{msg: fmt.Sprintf("unknown command %q", name)}
+				}
+			}
+			return nil
+		},
+	}
+	return app
+}
+
+const version = "0.1.0"
+
+// globalFlags are accepted before or after the command name.
+func globalFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "project-dir", Usage: "project directory (default: the current directory or the nearest parent with project.yml)", EnvVars: []string{"INGOT_PROJECT_DIR"}},
+		&ucli.StringFlag{Name: "profiles-dir", Usage: "directory holding profiles.yml (default: the project directory)", EnvVars: []string{"INGOT_PROFILES_DIR"}},
+		&ucli.StringFlag{Name: "target", Aliases: []string{"t"}, Usage: "profile output to use (default: the profile's target)"},
+		&ucli.StringFlag{Name: "vars", Usage: "YAML mapping of variables overriding project vars, e.g. '{as_of: 2024-01-01}'"},
+		&ucli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json (one JSON event per line)"},
+		&ucli.BoolFlag{Name: "no-color", Usage: "never colour output (colour is used only on a terminal)"},
+	}
+}
+
+func selectFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "models", "m"}, Usage: "nodes to include: name, schema.name, +name, name+, tag:x, path:models/gold, config.materialized:table, … (space = union, comma = intersection)"},
+		&ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same syntax as --select)"},
+	}
+}
+
+// commandFlags gives every command the global flags too, so they work
+// after the command name as dbt users type them.
+func commandFlags(extra ...ucli.Flag) []ucli.Flag {
+	return append(globalFlags(), extra...)
+}
+
+// flag reads a flag given either before or after the command name.
+func flag(c *ucli.Context, name string) string {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.String(name)
+		}
+	}
+	for _, cc := range c.Lineage() {
+		if v := cc.String(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func boolFlag(c *ucli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Bool(name)
+		}
+	}
+	return false
+}
+
+// selectors splits each --select argument on spaces (dbt accepts both
+// "-s a b" quoted and repeated flags).
+func selectors(c *ucli.Context, name string) []string {
+	var out []string
+	for _, v := range c.StringSlice(name) {
+		out = append(out, strings.Fields(v)...)
+	}
+	out = append(out, c.Args().Slice()...)
+	return out
+}
+
+// session is a loaded project with its target and manifest.
+type session struct {
+	proj     *project.Project
+	target   adapter.Target
+	manifest *compile.Manifest
+	started  time.Time
+}
+
+func (e *env) setup(c *ucli.Context) error {
+	switch f := flag(c, "log-format"); f {
+	case "", "text":
+	case "json":
+		e.json = true
+	default:
+		return &usageError{msg: fmt.Sprintf("--log-format must be text or json, not %q", f)}
+	}
+	e.color = !boolFlag(c, "no-color") && isTerminal(e.stdout)
+	if _, ok := e.getenv("NO_COLOR"); ok {
+		e.color = false
+	}
+	return nil
+}
+
+func (e *env) parseVars(c *ucli.Context) (map[string]any, error) {
+	s := flag(c, "vars")
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("--vars must be a YAML mapping like '{as_of: 2024-01-01}': %s", strings.SplitN(err.Error(), "\n", 2)[0])}
+	}
+	return v, nil
+}
+
+// load reads the project, profile and manifest.
+func (e *env) load(c *ucli.Context) (*session, error) {
+	if err := e.setup(c); err != nil {
+		return nil, err
+	}
+	vars, err := e.parseVars(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Context
+	p, err := project.Load(ctx, project.Options{Dir: flag(c, "project-dir"), Vars: vars})
+	if err != nil {
+		return nil, err
+	}
+	t, err := p.LoadTarget(project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv})
+	if err != nil {
+		return nil, err
+	}
+	if n := c.Int("threads"); n > 0 {
+		t.Threads = n
+	}
+	s := &session{proj: p, target: t, started: e.now()}
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started})
+	if err != nil {
+		return nil, err
+	}
+	if err := addTests(m); err != nil {
+		return nil, err
+	}
+	if err := m.BuildGraph(); err != nil {
+		return nil, err
+	}
+	s.manifest = m
+	return s, nil
+}
+
+// printErr prints every problem in err with its location and source line.
+func (e *env) printErr(err error) {
+	problems := diag.Flatten(err)
+	for _, p := range problems {
+		var d *diag.Error
+		if errors.As(p, &d) {
+			fmt.Fprintf(e.stderr, "%s %s\n", e.paint(red, "error:"), d.Error())
+			if s := d.Snippet(); s != "" {
+				fmt.Fprintln(e.stderr, s)
+			}
+			continue
+		}
+		fmt.Fprintf(e.stderr, "%s %s\n", e.paint(red, "error:"), p.Error())
+	}
+	if len(problems) > 1 {
+		fmt.Fprintf(e.stderr, "%d problems found\n", len(problems))
+	}
+}
+
+const (
+	red    = "31"
+	green  = "32"
+	yellow = "33"
+)
+
+func (e *env) paint(code, s string) string {
+	if !e.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

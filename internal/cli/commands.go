@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/graph"
+)
+
+func (e *env) commands() []*ucli.Command {
+	onUsage := func(c *ucli.Context, err error, _ bool) error { return &usageError{msg: err.Error()} }
+	cmds := []*ucli.Command{
+		{
+			Name:      "compile",
+			Usage:     "render the SQL of selected models into target/compiled/ without running them",
+			ArgsUsage: " ",
+			Flags:     commandFlags(selectFlags()...),
+			Action:    e.compileCmd,
+		},
+		{
+			Name:  "ls",
+			Usage: "list selected models (and seeds, tests with --resource-type) in dependency order",
+			Flags: commandFlags(append(selectFlags(),
+				&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "name", Usage: "name, path or json (one object per line)"},
+				&ucli.StringSliceFlag{Name: "resource-type", Usage: "model, seed, test, source (default: model)"},
+			)...),
+			Action: e.lsCmd,
+		},
+	}
+	cmds = append(cmds, e.runCommands()...)
+	for _, c := range cmds {
+		c.OnUsageError = onUsage
+	}
+	return cmds
+}
+
+// selection applies --select/--exclude restricted to kinds, printing a
+// warning for selectors that matched nothing.
+func (e *env) selection(c *ucli.Context, s *session, kinds []string) ([]string, error) {
+	include := selectors(c, "select")
+	exclude := selectors(c, "exclude")
+	if c.Args().Present() {
+		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q (use --select)", c.Args().First())}
+	}
+	sel, err := s.manifest.Graph.Select(include, exclude, graph.SelectOptions{ResourceTypes: kinds})
+	if err != nil {
+		var se *graph.SelectorError
+		if errors.As(err, &se) {
+			return nil, &usageError{msg: se.Error()}
+		}
+		return nil, err
+	}
+	for _, w := range sel.Warnings {
+		fmt.Fprintf(e.stderr, "%s %s\n", e.paint(yellow, "warning:"), w)
+	}
+	return sel.IDs, nil
+}
+
+func (e *env) lsCmd(c *ucli.Context) error {
+	s, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	kinds := c.StringSlice("resource-type")
+	if len(kinds) == 0 {
+		kinds = []string{compile.KindModel}
+	}
+	ids, err := e.selection(c, s, kinds)
+	if err != nil {
+		return err
+	}
+	out := c.String("output")
+	for _, id := range ids {
+		n := s.manifest.Nodes[id]
+		switch out {
+		case "name":
+			fmt.Fprintln(e.stdout, n.Name)
+		case "path":
+			fmt.Fprintln(e.stdout, n.Path)
+		case "json":
+			b, _ := json.Marshal(lsEntry(s.manifest, n))
+			fmt.Fprintln(e.stdout, string(b))
+		default:
+			return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
+		}
+	}
+	return nil
+}
+
+type lsJSON struct {
+	Name         string   `json:"name"`
+	ID           string   `json:"unique_id"`
+	ResourceType string   `json:"resource_type"`
+	Relation     string   `json:"relation,omitempty"`
+	Path         string   `json:"path"`
+	DependsOn    []string `json:"depends_on"`
+	Materialized string   `json:"materialized,omitempty"`
+	Tags         []string `json:"tags"`
+}
+
+func lsEntry(m *compile.Manifest, n *compile.Node) lsJSON {
+	deps := make([]string, 0, len(n.DependsOn))
+	for _, d := range n.DependsOn {
+		if p := m.Nodes[d]; p != nil {
+			deps = append(deps, p.Name)
+		}
+	}
+	tags := n.Config.Tags()
+	if tags == nil {
+		tags = []string{}
+	}
+	j := lsJSON{Name: n.Name, ID: n.ID, ResourceType: n.Kind, Path: n.Path, DependsOn: deps, Tags: tags}
+	if n.Kind != compile.KindTest {
+		j.Relation = n.Relation.String()
+	}
+	if n.Kind == compile.KindModel {
+		j.Materialized = n.Materialized()
+	}
+	return j
+}
+
+func (e *env) compileCmd(c *ucli.Context) error {
+	s, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	ids, err := e.selection(c, s, []string{compile.KindModel})
+	if err != nil {
+		return err
+	}
+	written := 0
+	for _, id := range ids {
+		n := s.manifest.Nodes[id]
+		sql, err := s.manifest.Render(c.Context, id, compile.RenderOptions{})
+		if err != nil {
+			return err
+		}
+		if err := writeCompiled(s, n, "compiled", sql); err != nil {
+			return err
+		}
+		written++
+	}
+	fmt.Fprintf(e.stdout, "Compiled %d model%s into %s\n", written, plural(written), filepath.ToSlash(filepath.Join(s.proj.TargetPath, "compiled")))
+	return nil
+}
+
+// compiledPath is where a node's SQL goes under target/<kind>/, keeping
+// its path under the model folder.
+func compiledPath(s *session, n *compile.Node, kind string) string {
+	rel := n.Path
+	for _, mp := range s.proj.ModelPaths {
+		if r, ok := strings.CutPrefix(rel, strings.TrimSuffix(mp, "/")+"/"); ok {
+			rel = r
+			break
+		}
+	}
+	return filepath.Join(s.proj.TargetDir(), kind, filepath.FromSlash(rel))
+}
+
+func writeCompiled(s *session, n *compile.Node, kind, sql string) error {
+	path := compiledPath(s, n, kind)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(sql), 0o644)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

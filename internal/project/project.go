@@ -1,0 +1,401 @@
+// Package project loads an ingot project from disk: project.yml,
+// profiles.yml, property files, and the models, seeds, macros and singular
+// tests they describe. It never touches a database.
+package project
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ingot-dev/ingot/internal/diag"
+)
+
+// ProjectFile is the name of the project configuration file.
+const ProjectFile = "project.yml"
+
+// Options say where the project is and what the command line overrides.
+type Options struct {
+	Dir  string         // project directory ("" = current directory)
+	Vars map[string]any // --vars, overriding project vars
+}
+
+// Project is a loaded project: configuration plus discovered files.
+type Project struct {
+	Root       string // absolute project directory
+	Name       string
+	Profile    string
+	ModelPaths []string
+	SeedPaths  []string
+	MacroPaths []string
+	TestPaths  []string
+	TargetPath string // relative to Root
+	Vars       map[string]any
+
+	Models    []*Model
+	Seeds     []*Seed
+	Macros    []*File
+	Tests     []*File // singular data tests
+	Sources   []*Source
+	UnitTests []*UnitTest
+}
+
+// File is a project file read into memory.
+type File struct {
+	Path string // relative to Root, forward slashes
+	Abs  string
+	Src  []byte
+}
+
+// Model is one *.sql file under a model path.
+type Model struct {
+	File
+	Name   string
+	Schema string // from the first folder; config "schema" may override it later
+	Dir    string // folder under the model path, forward slashes ("" at top)
+	Config Config // folder config merged with property config
+	Props  *Properties
+}
+
+// Seed is one data file, or one combined folder, under a seed path.
+type Seed struct {
+	Name     string
+	Schema   string
+	Path     string   // relative file or folder path
+	Files    []string // absolute paths of the data files
+	Format   string   // csv, json, parquet, xlsx
+	Combined bool
+	Config   Config
+	Props    *Properties
+}
+
+// Properties are what a property yml says about a model, seed or source table.
+type Properties struct {
+	File        string // the yml file that declared them
+	Line        int
+	Description string
+	Columns     []Column
+	Tests       []TestSpec
+	Meta        map[string]any
+}
+
+// Column documents one column and carries its tests.
+type Column struct {
+	Name        string
+	Description string
+	DataType    string
+}
+
+// TestSpec is one generic test entry as written in yml: a name such as
+// "not_null" or a mapping {name: {args...}}. Column is set for column tests.
+type TestSpec struct {
+	Value  any
+	Column string
+	File   string
+	Line   int
+	Col    int
+}
+
+// Source is one declared source table.
+type Source struct {
+	SourceName string
+	Name       string // table name as referenced in source "s" "t"
+	Schema     string
+	Identifier string // the table's name in the warehouse
+	Props      *Properties
+}
+
+// UnitTest is one unit_tests entry, interpreted by the datatest package.
+type UnitTest struct {
+	Name        string
+	Model       string
+	Description string
+	Given       []UnitGiven
+	Expect      UnitRows
+	Overrides   UnitOverrides
+	Tags        []string
+	File        string
+	Line        int
+}
+
+// UnitGiven is one input fixture of a unit test.
+type UnitGiven struct {
+	Input  string // ref("x"), source("s","t") or a bare name
+	Format string // dict (default), csv or sql
+	Rows   any    // list of mappings, csv text, or sql text
+	Line   int
+}
+
+// UnitRows are the expected rows of a unit test.
+type UnitRows struct {
+	Format  string
+	Rows    any
+	Ordered bool
+}
+
+// UnitOverrides override vars, is_incremental and this for a unit test.
+type UnitOverrides struct {
+	Vars   map[string]any
+	Macros map[string]any
+	// IsIncremental renders the model with is_incremental true; This gives
+	// the rows of the existing table in that case.
+	IsIncremental bool
+	This          any
+}
+
+type projectFileYAML struct {
+	Name          string         `yaml:"name"`
+	Version       any            `yaml:"version"`
+	ConfigVersion any            `yaml:"config-version"`
+	Profile       string         `yaml:"profile"`
+	ModelPaths    []string       `yaml:"model-paths"`
+	SeedPaths     []string       `yaml:"seed-paths"`
+	MacroPaths    []string       `yaml:"macro-paths"`
+	TestPaths     []string       `yaml:"test-paths"`
+	TargetPath    string         `yaml:"target-path"`
+	CleanTargets  []string       `yaml:"clean-targets"`
+	Vars          map[string]any `yaml:"vars"`
+	Models        any            `yaml:"models"`
+	Seeds         any            `yaml:"seeds"`
+}
+
+var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds"}
+
+// FindRoot returns dir, or the nearest parent holding project.yml.
+func FindRoot(dir string) (string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ProjectFile)); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return "", fmt.Errorf("no %s found in %s or any parent directory; run ingot inside a project or pass --project-dir", ProjectFile, abs)
+}
+
+// Load reads the project at opts.Dir. All problems found are returned
+// together as a diag.List.
+func Load(ctx context.Context, opts Options) (*Project, error) {
+	root, err := FindRoot(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	src, err := os.ReadFile(filepath.Join(root, ProjectFile))
+	if err != nil {
+		return nil, err
+	}
+	var pf projectFileYAML
+	if err := decodeStrict(ProjectFile, src, &pf, projectKeys); err != nil {
+		return nil, err
+	}
+	var errs diag.List
+	if pf.Name == "" {
+		errs.Add(diag.At(ProjectFile, src, 1, 1, "missing required key \"name\""))
+	}
+	p := &Project{
+		Root:       root,
+		Name:       pf.Name,
+		Profile:    pf.Profile,
+		ModelPaths: orDefault(pf.ModelPaths, "models"),
+		SeedPaths:  orDefault(pf.SeedPaths, "seeds"),
+		MacroPaths: orDefault(pf.MacroPaths, "macros"),
+		TestPaths:  orDefault(pf.TestPaths, "tests"),
+		TargetPath: pf.TargetPath,
+		Vars:       map[string]any{},
+	}
+	if p.Profile == "" {
+		p.Profile = "default"
+	}
+	if p.TargetPath == "" {
+		p.TargetPath = "target"
+	}
+	for k, v := range pf.Vars {
+		p.Vars[k] = v
+	}
+	for k, v := range opts.Vars {
+		p.Vars[k] = v
+	}
+	modelCfg, err := parseFolderConfig(ProjectFile, src, "models", modelConfigKeys)
+	errs.Add(err)
+	seedCfg, err := parseFolderConfig(ProjectFile, src, "seeds", seedConfigKeys)
+	errs.Add(err)
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	errs.Add(p.discoverModels(modelCfg))
+	errs.Add(p.discoverSeeds(seedCfg))
+	var err2 error
+	p.Macros, err2 = p.readSQLFiles(p.MacroPaths)
+	errs.Add(err2)
+	p.Tests, err2 = p.readSQLFiles(p.TestPaths)
+	errs.Add(err2)
+	errs.Add(p.loadProperties())
+	if err := errs.Err(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func orDefault(v []string, def string) []string {
+	if len(v) == 0 {
+		return []string{def}
+	}
+	return v
+}
+
+func (p *Project) rel(abs string) string {
+	r, err := filepath.Rel(p.Root, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(r)
+}
+
+// walkFiles lists regular files under the project-relative dirs, sorted.
+func (p *Project) walkFiles(dirs []string, keep func(name string) bool) ([]string, error) {
+	var out []string
+	for _, d := range dirs {
+		base := filepath.Join(p.Root, filepath.FromSlash(d))
+		err := filepath.WalkDir(base, func(path string, de fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && path == base {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			name := de.Name()
+			if de.IsDir() {
+				if path != base && (strings.HasPrefix(name, ".") || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasPrefix(name, ".") || !keep(name) {
+				return nil
+			}
+			out = append(out, path)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", d, err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (p *Project) readSQLFiles(dirs []string) ([]*File, error) {
+	paths, err := p.walkFiles(dirs, func(n string) bool { return strings.HasSuffix(n, ".sql") })
+	if err != nil {
+		return nil, err
+	}
+	files := make([]*File, 0, len(paths))
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, &File{Path: p.rel(path), Abs: path, Src: src})
+	}
+	return files, nil
+}
+
+func (p *Project) discoverModels(cfg *folderConfig) error {
+	var errs diag.List
+	for _, mp := range p.ModelPaths {
+		base := filepath.Join(p.Root, filepath.FromSlash(mp))
+		files, err := p.readSQLFiles([]string{mp})
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			relDir, _ := filepath.Rel(base, filepath.Dir(f.Abs))
+			relDir = filepath.ToSlash(relDir)
+			if relDir == "." {
+				relDir = ""
+			}
+			schema := "main"
+			if relDir != "" {
+				schema = strings.SplitN(relDir, "/", 2)[0]
+			}
+			c := cfg.lookup(relDir)
+			if !c.Enabled() {
+				continue
+			}
+			p.Models = append(p.Models, &Model{
+				File:   *f,
+				Name:   strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
+				Schema: schema,
+				Dir:    relDir,
+				Config: c,
+			})
+		}
+	}
+	return errs.Err()
+}
+
+// SeedFormats are the seed file extensions ingot loads.
+var seedFormats = map[string]string{".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json", ".parquet": "parquet", ".xlsx": "xlsx"}
+
+func (p *Project) discoverSeeds(cfg *folderConfig) error {
+	var errs diag.List
+	for _, sp := range p.SeedPaths {
+		base := filepath.Join(p.Root, filepath.FromSlash(sp))
+		paths, err := p.walkFiles([]string{sp}, func(n string) bool {
+			_, ok := seedFormats[strings.ToLower(filepath.Ext(n))]
+			return ok
+		})
+		if err != nil {
+			return err
+		}
+		combined := map[string]*Seed{}
+		for _, path := range paths {
+			relDir, _ := filepath.Rel(base, filepath.Dir(path))
+			relDir = filepath.ToSlash(relDir)
+			if relDir == "." {
+				relDir = ""
+			}
+			c := cfg.lookup(relDir)
+			if !c.Enabled() {
+				continue
+			}
+			format := seedFormats[strings.ToLower(filepath.Ext(path))]
+			schema := c.String("schema")
+			if schema == "" {
+				schema = "seeds"
+			}
+			if c.Bool("combine", false) && relDir != "" {
+				dirAbs := filepath.Dir(path)
+				s, ok := combined[dirAbs]
+				if !ok {
+					s = &Seed{Name: filepath.Base(dirAbs), Schema: schema, Path: p.rel(dirAbs), Format: format, Combined: true, Config: c}
+					combined[dirAbs] = s
+					p.Seeds = append(p.Seeds, s)
+				}
+				if s.Format != format {
+					errs.Add(&diag.Error{File: p.rel(path), Msg: fmt.Sprintf("combined seed folder %s mixes %s and %s files; keep one format per folder", s.Path, s.Format, format)})
+					continue
+				}
+				s.Files = append(s.Files, path)
+				continue
+			}
+			stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+			p.Seeds = append(p.Seeds, &Seed{Name: stem, Schema: schema, Path: p.rel(path), Files: []string{path}, Format: format, Config: c})
+		}
+	}
+	return errs.Err()
+}

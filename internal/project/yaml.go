@@ -1,0 +1,105 @@
+package project
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/ingot-dev/ingot/internal/diag"
+	"github.com/ingot-dev/ingot/internal/textutil"
+)
+
+// yamlError turns a go-yaml error into a located diagnostic. Unknown keys
+// get a "did you mean" taken from known.
+func yamlError(file string, src []byte, err error, known []string) error {
+	var ye yaml.Error
+	if !errors.As(err, &ye) || ye.GetToken() == nil {
+		return &diag.Error{File: file, Msg: "invalid YAML: " + firstLine(err.Error()), Err: err}
+	}
+	pos := ye.GetToken().Position
+	msg := ye.GetMessage()
+	var uf *yaml.UnknownFieldError
+	if errors.As(err, &uf) {
+		key := unknownField(msg)
+		msg = fmt.Sprintf("unknown key %q", key)
+		if s := textutil.Suggest(key, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(known) > 0 {
+			msg += " (known keys: " + strings.Join(known, ", ") + ")"
+		}
+	}
+	d := diag.At(file, src, pos.Line, pos.Column, "%s", msg)
+	d.Err = err
+	return d
+}
+
+var unknownFieldRe = regexp.MustCompile(`unknown field "([^"]*)"`)
+
+func unknownField(msg string) string {
+	if m := unknownFieldRe.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return msg
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// decodeStrict decodes src into v rejecting unknown keys.
+func decodeStrict(file string, src []byte, v any, known []string) error {
+	if len(bytes.TrimSpace(src)) == 0 {
+		return nil
+	}
+	if err := yaml.UnmarshalWithOptions(src, v, yaml.Strict()); err != nil {
+		return yamlError(file, src, err, known)
+	}
+	return nil
+}
+
+// Pos records where a YAML value starts.
+type Pos struct {
+	Line int
+	Col  int
+}
+
+// Node is a YAML value decoded loosely (into any) that remembers its
+// position, for entries whose shape is checked later (tests, configs).
+type Node struct {
+	Value any
+	Pos   Pos
+}
+
+// UnmarshalYAML implements yaml.NodeUnmarshaler.
+func (n *Node) UnmarshalYAML(node ast.Node) error {
+	if tk := node.GetToken(); tk != nil {
+		n.Pos = Pos{Line: tk.Position.Line, Col: tk.Position.Column}
+	}
+	return yaml.NodeToValue(node, &n.Value)
+}
+
+// flexInt accepts 5432 or "5432" (profiles render env vars as strings).
+type flexInt int
+
+func (f *flexInt) UnmarshalYAML(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	if s == "" || s == "null" || s == "~" {
+		*f = 0
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*f = flexInt(n)
+	return nil
+}
