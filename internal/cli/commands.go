@@ -53,7 +53,7 @@ func (e *env) selection(c *ucli.Context, s *session, kinds []string) ([]string, 
 	if err != nil {
 		var se *graph.SelectorError
 		if errors.As(err, &se) {
-			return nil, &usageError{msg: se.Error()}
+			return nil, &usageError{msg: err.Error()}
 		}
 		return nil, err
 	}

@@ -1,11 +1,365 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
+	"github.com/ingot-dev/ingot/internal/adapter/postgres"
+	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/run"
 )
 
-func (e *env) runCommands() []*ucli.Command { return nil }
+func runFlags() []ucli.Flag {
+	return commandFlags(append(selectFlags(),
+		&ucli.IntFlag{Name: "threads", Usage: "models built at once (default: the profile's threads)"},
+		&ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop everything at the first failure"},
+		&ucli.BoolFlag{Name: "full-refresh", Aliases: []string{"f"}, Usage: "rebuild incremental models and seeds from scratch"},
+		&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
+	)...)
+}
 
-func addTests(m *compile.Manifest) error { return nil }
+func (e *env) runCommands() []*ucli.Command {
+	return []*ucli.Command{
+		{Name: "run", Usage: "build selected models in dependency order", Flags: runFlags(),
+			Action: func(c *ucli.Context) error { return e.execute(c, "run", []string{compile.KindModel}) }},
+		{Name: "seed", Usage: "load seed files (csv, json, parquet, xlsx) into tables", Flags: runFlags(),
+			Action: func(c *ucli.Context) error { return e.execute(c, "seed", []string{compile.KindSeed}) }},
+		{Name: "test", Usage: "run data tests and unit tests of selected nodes", Flags: runFlags(),
+			Action: func(c *ucli.Context) error { return e.execute(c, "test", []string{compile.KindTest}) }},
+		{Name: "build", Usage: "load seeds, build models and run their tests in one dependency-ordered walk", Flags: runFlags(),
+			Action: func(c *ucli.Context) error {
+				return e.execute(c, "build", []string{compile.KindSeed, compile.KindModel, compile.KindTest})
+			}},
+		e.showCommand(),
+		e.debugCommand(),
+		e.cleanCommand(),
+	}
+}
+
+// openAdapter connects to the target's engine.
+func openAdapter(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
+	switch t.Type {
+	case "duckdb":
+		return duckdb.Open(ctx, t)
+	case "postgres":
+		return postgres.Open(ctx, t)
+	}
+	return nil, fmt.Errorf("target %s: unsupported type %q", t.Name, t.Type)
+}
+
+// lock takes the target's run lock, saying so when it has to wait.
+func (e *env) lock(c *ucli.Context, a adapter.Adapter) (func(), error) {
+	release, err := a.Lock(c.Context, false)
+	if errors.Is(err, adapter.ErrLocked) {
+		wait := c.Duration("lock-timeout")
+		fmt.Fprintf(e.stderr, "another ingot run holds the lock on this target; waiting up to %s (--lock-timeout)\n", wait)
+		ctx, cancel := context.WithTimeout(c.Context, wait)
+		defer cancel()
+		release, err = a.Lock(ctx, true)
+		if err != nil && ctx.Err() != nil && c.Context.Err() == nil {
+			return nil, fmt.Errorf("gave up after %s waiting for another ingot run on this target to finish (raise --lock-timeout)", wait)
+		}
+	}
+	return release, err
+}
+
+func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
+	s, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	ids, err := e.selection(c, s, kinds)
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	a, err := openAdapter(ctx, s.target)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	release, err := e.lock(c, a)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	targetDir := s.proj.TargetDir()
+	meta := artifacts.Metadata{Version: version, GeneratedAt: s.started.UTC(), Project: s.proj.Name,
+		Target: s.target.Name, TargetType: s.target.Type, Command: command}
+	if err := artifacts.WriteManifest(targetDir, meta, s.manifest); err != nil {
+		return err
+	}
+	p := e.newPrinter()
+	r := &run.Runner{
+		M: s.manifest, A: a,
+		Tester: newTester(s, a),
+		Opts: run.Options{
+			Threads: s.target.Threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"),
+			WriteSQL: func(n *compile.Node, sql string) (string, error) {
+				if err := writeCompiled(s, n, "run", sql); err != nil {
+					return "", err
+				}
+				return s.proj.Rel(compiledPath(s, n, "run")), nil
+			},
+		},
+		Events: p.event,
+	}
+	if !e.json {
+		fmt.Fprintf(e.stdout, "%s  Running with ingot %s on %s (%s), %d thread%s\n", clock(e.now()), version, s.target.Name, s.target.Type, s.target.Threads, plural(s.target.Threads))
+	}
+	start := time.Now()
+	results := r.Run(ctx, ids)
+	elapsed := time.Since(start)
+	if err := artifacts.WriteRunResults(targetDir, meta, elapsed, results); err != nil {
+		return err
+	}
+	failed := p.summary(results, elapsed)
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "ingot: cancelled; running statements were interrupted and no temporary relations are left")
+		return &exitError{code: ExitFailure}
+	}
+	if failed {
+		return &exitError{code: ExitFailure}
+	}
+	return nil
+}
+
+// printer turns run events into dbt-like lines or JSON events.
+type printer struct {
+	e  *env
+	mu sync.Mutex
+}
+
+func (e *env) newPrinter() *printer { return &printer{e: e} }
+
+func describe(n *compile.Node) string {
+	switch n.Kind {
+	case compile.KindModel:
+		return n.Materialized() + " model " + n.Relation.String()
+	case compile.KindSeed:
+		return "seed file " + n.Relation.String()
+	case compile.KindTest:
+		return "test " + n.Name
+	}
+	return n.Kind + " " + n.Name
+}
+
+func (p *printer) event(ev run.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.e
+	if e.json {
+		j := map[string]any{"ts": e.now().UTC().Format(time.RFC3339Nano), "index": ev.Index, "total": ev.Total,
+			"unique_id": ev.Node.ID, "name": ev.Node.Name, "resource_type": ev.Node.Kind}
+		if ev.Node.Kind != compile.KindTest {
+			j["relation"] = ev.Node.Relation.String()
+		}
+		if ev.Start {
+			j["event"] = "node_start"
+		} else {
+			r := ev.Result
+			j["event"] = "node_finish"
+			j["status"] = r.Status
+			j["execution_time"] = r.Duration.Seconds()
+			if r.Message != "" {
+				j["message"] = r.Message
+			}
+			if r.Rows >= 0 && ev.Node.Kind != compile.KindTest {
+				j["rows_affected"] = r.Rows
+			}
+			if ev.Node.Kind == compile.KindTest && r.Status != run.StatusSkipped {
+				j["failures"] = r.Failures
+			}
+			if r.Err != nil {
+				j["error"] = r.Err.Error()
+			}
+			if r.SQLPath != "" {
+				j["compiled_path"] = r.SQLPath
+			}
+		}
+		b, _ := json.Marshal(j)
+		fmt.Fprintln(e.stdout, string(b))
+		return
+	}
+	prefix := fmt.Sprintf("%s  %d of %d ", clock(e.now()), ev.Index, ev.Total)
+	if ev.Start {
+		fmt.Fprintln(e.stdout, dots(prefix+"START "+describe(ev.Node), "[RUN]"))
+		return
+	}
+	r := ev.Result
+	var word, status string
+	switch r.Status {
+	case run.StatusSuccess:
+		word = e.paint(green, "OK") + " " + okVerb(ev.Node)
+		status = e.paint(green, orDefault(r.Message, "OK"))
+	case run.StatusPass:
+		word, status = e.paint(green, "PASS"), e.paint(green, "PASS")
+	case run.StatusWarn:
+		word, status = e.paint(yellow, "WARN "+fmt.Sprint(r.Failures)), e.paint(yellow, "WARN "+fmt.Sprint(r.Failures))
+	case run.StatusFail:
+		word, status = e.paint(red, "FAIL "+fmt.Sprint(r.Failures)), e.paint(red, "FAIL "+fmt.Sprint(r.Failures))
+	case run.StatusSkipped:
+		word, status = e.paint(yellow, "SKIP"), e.paint(yellow, "SKIP")
+	default:
+		word, status = e.paint(red, "ERROR")+" creating", e.paint(red, "ERROR")
+	}
+	fmt.Fprintln(e.stdout, dots(prefix+word+" "+describe(ev.Node), fmt.Sprintf("[%s in %.2fs]", status, r.Duration.Seconds())))
+}
+
+func okVerb(n *compile.Node) string {
+	switch n.Kind {
+	case compile.KindSeed:
+		return "loaded"
+	case compile.KindModel:
+		return "created"
+	}
+	return ""
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func dots(left, right string) string {
+	n := 80 - len(stripANSI(left)) - len(stripANSI(right)) - 2
+	if n < 3 {
+		n = 3
+	}
+	return left + " " + strings.Repeat(".", n) + " " + right
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range s {
+		switch {
+		case r == '\x1b':
+			skip = true
+		case skip && r == 'm':
+			skip = false
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func clock(t time.Time) string { return t.Format("15:04:05") }
+
+// summary prints failures in detail and the Done line; it reports whether
+// anything failed.
+func (p *printer) summary(results []run.Result, elapsed time.Duration) bool {
+	e := p.e
+	var pass, warn, errs, skip int
+	for _, r := range results {
+		switch r.Status {
+		case run.StatusSuccess, run.StatusPass:
+			pass++
+		case run.StatusWarn:
+			warn++
+		case run.StatusSkipped:
+			skip++
+		default:
+			errs++
+		}
+	}
+	if e.json {
+		b, _ := json.Marshal(map[string]any{"event": "summary", "pass": pass, "warn": warn, "error": errs, "skip": skip, "total": len(results), "elapsed": elapsed.Seconds()})
+		fmt.Fprintln(e.stdout, string(b))
+		for _, r := range results {
+			if r.Failed() && r.Err != nil {
+				e.printErr(r.Err)
+			}
+		}
+		return errs > 0
+	}
+	fmt.Fprintf(e.stdout, "\n%s  Finished running %d node%s in %.2fs.\n", clock(e.now()), len(results), plural(len(results)), elapsed.Seconds())
+	for _, r := range results {
+		if !r.Failed() && r.Status != run.StatusWarn {
+			continue
+		}
+		kind := "Failure"
+		if r.Status == run.StatusWarn {
+			kind = "Warning"
+		}
+		fmt.Fprintf(e.stdout, "\n%s in %s %s (%s)\n", e.paint(red, kind), r.Node.Kind, r.Node.Name, r.Node.Path)
+		if r.Err != nil {
+			fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(r.Err.Error(), "\n", "\n  "))
+		}
+		if r.Detail != "" {
+			fmt.Fprintf(e.stdout, "%s\n", r.Detail)
+		}
+		if r.SQLPath != "" {
+			fmt.Fprintf(e.stdout, "  compiled SQL at %s\n", r.SQLPath)
+		}
+	}
+	done := fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", pass, warn, errs, skip, len(results))
+	switch {
+	case errs > 0:
+		done = e.paint(red, done)
+	case warn > 0:
+		done = e.paint(yellow, done)
+	default:
+		done = e.paint(green, done)
+	}
+	fmt.Fprintf(e.stdout, "\n%s\n", done)
+	return errs > 0
+}
+
+func (e *env) cleanCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "clean",
+		Usage: "remove the target/ artifacts directory (the warehouse file only with --warehouse)",
+		Flags: commandFlags(&ucli.BoolFlag{Name: "warehouse", Usage: "also delete the DuckDB database file of the target"}),
+		Action: func(c *ucli.Context) error {
+			if err := e.setup(c); err != nil {
+				return err
+			}
+			vars, err := e.parseVars(c)
+			if err != nil {
+				return err
+			}
+			p, err := projectOnly(c, vars)
+			if err != nil {
+				return err
+			}
+			dir := p.TargetDir()
+			if err := os.RemoveAll(dir); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
+			if c.Bool("warehouse") {
+				t, err := p.LoadTarget(profileOpts(c, e))
+				if err != nil {
+					return err
+				}
+				if t.Type != "duckdb" || t.Path == "" || t.Path == ":memory:" {
+					return &usageError{msg: "--warehouse only removes a DuckDB database file"}
+				}
+				for _, f := range []string{t.Path, t.Path + ".wal"} {
+					if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+						return err
+					}
+				}
+				fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(t.Path)))
+			}
+			return nil
+		},
+	}
+}

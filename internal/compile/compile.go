@@ -56,9 +56,14 @@ type Node struct {
 	Template *template.Template
 	// Test carries a test's own description (set by the datatest package).
 	Test any
-	// TestType is "data" or "unit" for tests; AttachedTo the tested nodes.
+	// TestType is "generic", "singular" (both data tests) or "unit" for
+	// tests; AttachedTo the tested nodes.
 	TestType   string
 	AttachedTo []string
+	// RunAfter are extra scheduling parents that are not data dependencies:
+	// a model waits for its unit tests and for the tests of its parents, so
+	// build skips it when they fail. They are graph edges but not DependsOn.
+	RunAfter []string
 
 	refs map[string]string // ref argument → node ID
 }
@@ -338,6 +343,34 @@ func sortedSet(s map[string]bool) []string {
 	return out
 }
 
+// Lookup resolves a ref argument ("name" or "schema.name") to a model or
+// seed node, with a "did you mean" when it is unknown.
+func (m *Manifest) Lookup(name string) (*Node, error) { return m.lookup(name) }
+
+// LookupSource resolves a declared source table.
+func (m *Manifest) LookupSource(src, table string) (*Node, error) { return m.lookupSource(src, table) }
+
+// ParseNode parses src as the template of n (a singular test), renders it
+// once in parse mode for its config, and resolves its refs and sources into
+// n.DependsOn like a model's. n.Path names the file in errors.
+func (m *Manifest) ParseNode(ctx context.Context, n *Node, src []byte) error {
+	t, err := m.Engine.Parse(n.Path, src)
+	if err != nil {
+		return err
+	}
+	n.Template = t
+	out, err := m.Engine.Render(ctx, t, m.context(n, nil, false, nil))
+	if err != nil {
+		return err
+	}
+	n.Config = n.Config.Merge(out.Config)
+	// resolveDeps points errors into the file through n.Model.
+	keep := n.Model
+	n.Model = &project.Model{File: project.File{Path: n.Path, Src: src}}
+	defer func() { n.Model = keep }()
+	return m.resolveDeps(n, out)
+}
+
 // AddNodes adds nodes (tests) before the graph is built.
 func (m *Manifest) AddNodes(nodes []*Node) error {
 	var errs diag.List
@@ -363,7 +396,7 @@ func (m *Manifest) BuildGraph() error {
 		}
 		nodes = append(nodes, graph.Node{
 			ID: n.ID, Name: n.Name, Schema: n.Relation.Schema, ResourceType: n.Kind, Path: n.Path,
-			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.DependsOn,
+			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.graphParents(),
 		})
 	}
 	g, err := graph.New(nodes)
@@ -372,6 +405,21 @@ func (m *Manifest) BuildGraph() error {
 	}
 	m.Graph = g
 	return nil
+}
+
+// graphParents are DependsOn plus RunAfter, sorted and without duplicates.
+func (n *Node) graphParents() []string {
+	if len(n.RunAfter) == 0 {
+		return n.DependsOn
+	}
+	set := map[string]bool{}
+	for _, id := range n.DependsOn {
+		set[id] = true
+	}
+	for _, id := range n.RunAfter {
+		set[id] = true
+	}
+	return sortedSet(set)
 }
 
 // IDs returns all node IDs, sorted.
@@ -569,4 +617,42 @@ func InjectCTEs(sql string, ctes []string) string {
 
 func stripTrailingSemicolon(s string) string {
 	return strings.TrimRight(strings.TrimSpace(s), ";")
+}
+
+// RenderText renders a template text (a hook, a test) in the context of
+// node id; name identifies the text in errors.
+func (m *Manifest) RenderText(ctx context.Context, id, name, text string, o RenderOptions) (string, error) {
+	n := m.Nodes[id]
+	if n == nil {
+		return "", fmt.Errorf("unknown node %s", id)
+	}
+	t, err := m.Engine.Parse(name, []byte(text))
+	if err != nil {
+		return "", err
+	}
+	tmp := *n
+	tmp.Template = t
+	sql, _, err := m.renderOne(ctx, &tmp, o)
+	return sql, err
+}
+
+// RenderInline renders ad-hoc SQL (ingot show --inline) with refs to any
+// model or seed.
+func (m *Manifest) RenderInline(ctx context.Context, name, text string) (string, error) {
+	t, err := m.Engine.Parse(name, []byte(text))
+	if err != nil {
+		return "", err
+	}
+	n := &Node{Kind: KindModel, Name: "inline", Template: t, Path: name, Config: project.Config{}}
+	// Resolve the inline query's literal refs like a model's.
+	out, err := m.Engine.Render(ctx, t, m.context(n, nil, false, nil))
+	if err != nil {
+		return "", err
+	}
+	n.Model = &project.Model{File: project.File{Path: name, Src: []byte(text)}}
+	if err := m.resolveDeps(n, out); err != nil {
+		return "", err
+	}
+	sql, _, err := m.renderOne(ctx, n, RenderOptions{})
+	return sql, err
 }

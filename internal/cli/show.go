@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/project"
+	"github.com/ingot-dev/ingot/internal/textutil"
+)
+
+func projectOnly(c *ucli.Context, vars map[string]any) (*project.Project, error) {
+	return project.Load(c.Context, project.Options{Dir: flag(c, "project-dir"), Vars: vars})
+}
+
+func profileOpts(c *ucli.Context, e *env) project.ProfileOptions {
+	return project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv}
+}
+
+func (e *env) showCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "show",
+		Usage: "query the target: a model's rows (-s model) or any SQL (--inline)",
+		Flags: commandFlags(append(selectFlags(),
+			&ucli.StringFlag{Name: "inline", Usage: "SQL to run (templates allowed: {{ ref \"x\" }})"},
+			&ucli.IntFlag{Name: "limit", Value: 5, Usage: "rows to show (-1 for all)"},
+			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, csv or json"},
+		)...),
+		Action: e.showCmd,
+	}
+}
+
+func (e *env) showCmd(c *ucli.Context) error {
+	out := c.String("output")
+	if out != "table" && out != "csv" && out != "json" {
+		return &usageError{msg: fmt.Sprintf("--output must be table, csv or json, not %q", out)}
+	}
+	s, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	var sql, title string
+	inline := c.String("inline")
+	switch {
+	case inline != "" && len(c.StringSlice("select")) > 0:
+		return &usageError{msg: "give either --inline or --select, not both"}
+	case inline != "":
+		sql, err = s.manifest.RenderInline(ctx, "--inline", inline)
+		if err != nil {
+			return err
+		}
+		title = "inline query"
+	default:
+		ids, err := e.selection(c, s, []string{compile.KindModel, compile.KindSeed})
+		if err != nil {
+			return err
+		}
+		if len(ids) != 1 {
+			return &usageError{msg: fmt.Sprintf("show needs exactly one model (-s name) or --inline; the selection has %d", len(ids))}
+		}
+		n := s.manifest.Nodes[ids[0]]
+		if n.Kind == compile.KindModel && n.Materialized() == "ephemeral" {
+			sql, err = s.manifest.Render(ctx, n.ID, compile.RenderOptions{})
+			if err != nil {
+				return err
+			}
+		} else {
+			sql = "select * from " + s.manifest.RelationSQL(n.Relation)
+		}
+		title = n.Relation.String()
+	}
+	a, err := openAdapter(ctx, s.target)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	limit := c.Int("limit")
+	rows, err := a.Query(ctx, sql, limit)
+	if err != nil {
+		return fmt.Errorf("%s: %w", title, err)
+	}
+	switch out {
+	case "json":
+		for _, r := range rows.Rows {
+			m := map[string]any{}
+			for i, col := range rows.Columns {
+				m[col.Name] = jsonValue(r[i])
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, string(b))
+		}
+	case "csv":
+		w := csv.NewWriter(e.stdout)
+		head := make([]string, len(rows.Columns))
+		for i, col := range rows.Columns {
+			head[i] = col.Name
+		}
+		w.Write(head)
+		for _, r := range rows.Rows {
+			rec := make([]string, len(r))
+			for i, v := range r {
+				rec[i] = textutil.FormatValue(v)
+			}
+			w.Write(rec)
+		}
+		w.Flush()
+	default:
+		fmt.Fprintf(e.stdout, "Previewing %s:\n", title)
+		fmt.Fprint(e.stdout, textutil.Table(rows))
+	}
+	return nil
+}
+
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return textutil.FormatValue(x)
+	case []byte:
+		return string(x)
+	}
+	return v
+}
+
+func (e *env) debugCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "debug",
+		Usage: "show the resolved profile and target (secrets redacted), the engine version and check the connection",
+		Flags: commandFlags(),
+		Action: func(c *ucli.Context) error {
+			if err := e.setup(c); err != nil {
+				return err
+			}
+			vars, err := e.parseVars(c)
+			if err != nil {
+				return err
+			}
+			p, err := projectOnly(c, vars)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "ingot version: %s\nproject: %s (%s)\nprofile: %s\n", version, p.Name, p.Root, p.Profile)
+			t, err := p.LoadTarget(profileOpts(c, e))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "target: %s\n", t.Name)
+			for _, kv := range targetFields(t) {
+				fmt.Fprintf(e.stdout, "  %s: %s\n", kv[0], kv[1])
+			}
+			a, err := openAdapter(c.Context, t)
+			if err != nil {
+				fmt.Fprintf(e.stdout, "connection: FAILED\n")
+				return err
+			}
+			defer a.Close()
+			info, err := a.Info(c.Context)
+			if err != nil {
+				fmt.Fprintf(e.stdout, "connection: FAILED\n")
+				return err
+			}
+			fmt.Fprintf(e.stdout, "engine: %s %s\n", info.Engine, info.Version)
+			keys := make([]string, 0, len(info.Details))
+			for k := range info.Details {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(e.stdout, "%s: %s\n", k, info.Details[k])
+			}
+			fmt.Fprintln(e.stdout, "connection: OK")
+			return nil
+		},
+	}
+}
+
+// targetFields lists a target's settings with secrets redacted.
+func targetFields(t adapter.Target) [][2]string {
+	out := [][2]string{{"type", t.Type}, {"threads", strconv.Itoa(t.Threads)}}
+	switch t.Type {
+	case "duckdb":
+		path := t.Path
+		if path == "" {
+			path = ":memory:"
+		}
+		out = append(out, [2]string{"path", path})
+	case "postgres":
+		if t.DSN != "" {
+			out = append(out, [2]string{"dsn", redactDSN(t.DSN, t.Password)})
+		} else {
+			pw := ""
+			if t.Password != "" {
+				pw = "****"
+			}
+			out = append(out, [2]string{"host", t.Host}, [2]string{"port", strconv.Itoa(t.Port)}, [2]string{"user", t.User},
+				[2]string{"password", pw}, [2]string{"dbname", t.DBName}, [2]string{"sslmode", t.SSLMode})
+		}
+		out = append(out, [2]string{"pg_duckdb", t.PgDuckdb})
+	}
+	return out
+}
+
+// redactDSN hides passwords in URL (user:pw@) and key=value (password=pw) DSNs.
+func redactDSN(dsn, password string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			cred := rest[:at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				dsn = dsn[:i+3] + cred[:c] + ":****" + rest[at:]
+			}
+		}
+	}
+	var parts []string
+	for _, f := range strings.Fields(dsn) {
+		if strings.HasPrefix(strings.ToLower(f), "password=") {
+			f = "password=****"
+		}
+		parts = append(parts, f)
+	}
+	dsn = strings.Join(parts, " ")
+	if password != "" {
+		dsn = strings.ReplaceAll(dsn, password, "****")
+	}
+	return dsn
+}
