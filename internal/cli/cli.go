@@ -92,17 +92,13 @@ func (e *env) app() *ucli.App {
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			return &usageError{msg: err.Error()}
 		},
-		CommandNotFound: func(c *ucli.Context, name string) {},
-		Flags:           globalFlags(),
-		Commands:        e.commands(),
-		Before: func(c *ucli.Context) error {
-			if c.Args().Present() && c.Command == nil {
-				name := c.Args().First()
-				if c.App.Command(name) == nil {
-					return &usageError{msg: fmt.Sprintf("unknown command %q", name)}
-				}
+		Flags:    globalFlags(),
+		Commands: e.commands(),
+		Action: func(c *ucli.Context) error {
+			if c.Args().Present() {
+				return &usageError{msg: fmt.Sprintf("unknown command %q", c.Args().First())}
 			}
-			return nil
+			return ucli.ShowAppHelp(c)
 		},
 	}
 	return app

@@ -2,10 +2,18 @@ package cli_test
 
 import (
 	"context"
+	"encoding/csv"
+	"errors"
 	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ingot-dev/ingot/internal/cli"
 )
@@ -26,5 +34,89 @@ func TestScript(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+			"mkxlsx":   cmdMkxlsx,
+		},
 	})
+}
+
+// cmdExitCode runs a program like exec and checks its exact exit code,
+// since exec only tells zero from non-zero:
+//
+//	exitcode 2 ingot run --no-such-flag
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// cmdMkxlsx writes a workbook with one sheet per NAME=FILE argument, each
+// filled from a CSV file of the script (scripts cannot hold binary files).
+// Numbers become numeric cells, true/false booleans, YYYY-MM-DD dates and
+// empty fields are left blank; anything else is text.
+//
+//	mkxlsx seeds/prices.xlsx Prices=prices.csv Other=other.csv
+func cmdMkxlsx(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mkxlsx out.xlsx SHEET=file.csv...")
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, spec := range args[1:] {
+		name, file, ok := strings.Cut(spec, "=")
+		if !ok {
+			ts.Fatalf("mkxlsx: %q is not SHEET=file.csv", spec)
+		}
+		if i == 0 {
+			ts.Check(f.SetSheetName("Sheet1", name))
+		} else if _, err := f.NewSheet(name); err != nil {
+			ts.Fatalf("mkxlsx: %v", err)
+		}
+		recs, err := csv.NewReader(strings.NewReader(ts.ReadFile(file))).ReadAll()
+		ts.Check(err)
+		for r, rec := range recs {
+			for c, v := range rec {
+				if v == "" {
+					continue
+				}
+				cell, err := excelize.CoordinatesToCellName(c+1, r+1)
+				ts.Check(err)
+				ts.Check(f.SetCellValue(name, cell, cellValue(v)))
+			}
+		}
+	}
+	ts.Check(f.SaveAs(ts.MkAbs(args[0])))
+}
+
+func cellValue(v string) any {
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		return n
+	}
+	if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+		return b
+	}
+	if isoDate.MatchString(v) {
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return t
+		}
+	}
+	return v
 }

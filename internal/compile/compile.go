@@ -61,8 +61,8 @@ type Node struct {
 	TestType   string
 	AttachedTo []string
 	// RunAfter are extra scheduling parents that are not data dependencies:
-	// a model waits for its unit tests and for the tests of its parents, so
-	// build skips it when they fail. They are graph edges but not DependsOn.
+	// in build, a model waits for its unit tests and for the tests of its
+	// parents, and is skipped when they fail (see BuildRunGraph).
 	RunAfter []string
 
 	refs map[string]string // ref argument → node ID
@@ -183,13 +183,10 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		m.Nodes[n.ID] = n
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
 
 	// Resolve dependencies, pointing at the call in the file when it is literal.
 	for i, n := range models {
-		if n == nil || n.ID == "" {
+		if n == nil || n.ID == "" || outs[i] == nil || m.Nodes[n.ID] != n {
 			continue
 		}
 		errs.Add(m.resolveDeps(n, outs[i]))
@@ -386,7 +383,15 @@ func (m *Manifest) AddNodes(nodes []*Node) error {
 
 // BuildGraph builds the dependency graph of all nodes; cycles are
 // reported with every model on them and its file.
-func (m *Manifest) BuildGraph() error {
+func (m *Manifest) BuildGraph() error { return m.buildGraph(false) }
+
+// BuildRunGraph rebuilds the graph with the RunAfter edges too, for a walk
+// that runs models together with their tests (build): a model then waits
+// for its unit tests and for the tests of its parents. Other commands keep
+// the plain graph, so tests never wait for each other there.
+func (m *Manifest) BuildRunGraph() error { return m.buildGraph(true) }
+
+func (m *Manifest) buildGraph(runAfter bool) error {
 	nodes := make([]graph.Node, 0, len(m.Nodes))
 	for _, id := range m.IDs() {
 		n := m.Nodes[id]
@@ -396,7 +401,7 @@ func (m *Manifest) BuildGraph() error {
 		}
 		nodes = append(nodes, graph.Node{
 			ID: n.ID, Name: n.Name, Schema: n.Relation.Schema, ResourceType: n.Kind, Path: n.Path,
-			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.graphParents(),
+			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.graphParents(runAfter),
 		})
 	}
 	g, err := graph.New(nodes)
@@ -407,9 +412,10 @@ func (m *Manifest) BuildGraph() error {
 	return nil
 }
 
-// graphParents are DependsOn plus RunAfter, sorted and without duplicates.
-func (n *Node) graphParents() []string {
-	if len(n.RunAfter) == 0 {
+// graphParents are DependsOn, plus RunAfter when asked, sorted and
+// without duplicates.
+func (n *Node) graphParents(runAfter bool) []string {
+	if !runAfter || len(n.RunAfter) == 0 {
 		return n.DependsOn
 	}
 	set := map[string]bool{}
