@@ -73,6 +73,14 @@ func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
 	}
 	var profiles map[string]profileYAML
 	if err := decodeStrict(rel, src, &profiles, append([]string{"target", "outputs"}, outputKeys...)); err != nil {
+		// The rendered file may hold passwords from the environment: point
+		// at the line but never print it.
+		for _, e := range diag.Flatten(err) {
+			if d, ok := e.(*diag.Error); ok {
+				d.Source = ""
+				d.Err = nil
+			}
+		}
 		return adapter.Target{}, err
 	}
 	prof, ok := profiles[p.Profile]

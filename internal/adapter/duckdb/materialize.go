@@ -1,0 +1,389 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+)
+
+// tmpSuffix names the relation a table is built under before the swap. It
+// only ever exists inside the building transaction.
+const tmpSuffix = "__ingot_tmp"
+
+// stagePrefix names the temporary table holding an incremental run's rows.
+const stagePrefix = "__ingot_stage_"
+
+// Materialize implements adapter.Adapter.
+func (a *Adapter) Materialize(ctx context.Context, m adapter.Materialization) (adapter.Result, error) {
+	res, err := a.materialize(ctx, m)
+	if err != nil {
+		return adapter.Result{}, fmt.Errorf("%s (%s): %w", m.Relation, m.Materialized, err)
+	}
+	return res, nil
+}
+
+func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (adapter.Result, error) {
+	if m.Relation.Schema == "" || m.Relation.Name == "" {
+		return adapter.Result{}, errors.New("relation needs a schema and a name")
+	}
+	var plan incrementalPlan
+	switch m.Materialized {
+	case "view", "table":
+	case "incremental":
+		var err error
+		if plan, err = planIncremental(m); err != nil {
+			return adapter.Result{}, err
+		}
+	default:
+		return adapter.Result{}, fmt.Errorf("unknown materialization %q (want view, table or incremental)", m.Materialized)
+	}
+	if err := a.EnsureSchema(ctx, m.Relation.Schema); err != nil {
+		return adapter.Result{}, err
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	defer conn.Close()
+
+	if err := a.runHooks(ctx, conn, "pre_hook", m.PreHooks); err != nil {
+		return adapter.Result{}, err
+	}
+	var res adapter.Result
+	switch {
+	case m.Materialized == "view":
+		res, err = a.buildView(ctx, conn, m.Relation, m.SQL)
+	case m.Materialized == "incremental" && m.Incremental:
+		res, err = a.buildIncremental(ctx, conn, m, plan)
+	default:
+		var n int64
+		n, err = a.buildTable(ctx, conn, m.Relation, m.SQL, nil)
+		res = adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}
+	}
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	if err := a.runHooks(ctx, conn, "post_hook", m.PostHooks); err != nil {
+		return adapter.Result{}, err
+	}
+	return res, nil
+}
+
+func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
+	for i, h := range hooks {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		if _, err := a.exec(ctx, conn, h); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%s %d (%s): %w", kind, i+1, clip(strings.Join(strings.Fields(h), " "), 60), err)
+		}
+	}
+	return nil
+}
+
+// buildView replaces r with a view; a table of that name is dropped in the
+// same transaction.
+func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string) (adapter.Result, error) {
+	kind, _, err := a.describe(ctx, conn, r)
+	if err != nil && kind != adapter.KindView {
+		return adapter.Result{}, err
+	}
+	err = a.inTx(ctx, conn, func() error {
+		if kind == adapter.KindTable {
+			if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
+				return err
+			}
+		}
+		_, err = a.exec(ctx, conn, "CREATE OR REPLACE VIEW "+relSQL(r)+" AS\n"+trimSQL(query)+"\n")
+		return err
+	})
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	return adapter.Result{RowsAffected: -1, Message: "CREATE VIEW"}, nil
+}
+
+// buildTable builds the rows of query under a temporary name and swaps it
+// in for r, all in one transaction: readers see the old relation or the new
+// table, and a failure (or cancellation) leaves the old one and no
+// temporary relation. mapErr, when set, rewrites an error of the build
+// statement itself.
+func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error) (int64, error) {
+	tmp := adapter.Relation{Schema: r.Schema, Name: r.Name + tmpSuffix}
+	// A view that no longer binds (its source is gone) is still replaced.
+	kind, _, err := a.describe(ctx, conn, r)
+	if err != nil && kind != adapter.KindView {
+		return 0, err
+	}
+	var rows int64
+	err = a.inTx(ctx, conn, func() error {
+		if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(tmp)+" AS\n"+trimSQL(query)+"\n"); err != nil {
+			if mapErr != nil && ctx.Err() == nil {
+				return mapErr(err)
+			}
+			return err
+		}
+		// CREATE TABLE AS reports no row count; counting a table is a
+		// metadata lookup in DuckDB.
+		n, err := a.count(ctx, conn, relSQL(tmp))
+		if err != nil {
+			return err
+		}
+		rows = n
+		if kind != adapter.KindNone {
+			if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
+				return err
+			}
+		}
+		_, err = a.exec(ctx, conn, "ALTER TABLE "+relSQL(tmp)+" RENAME TO "+adapter.QuoteIdent(r.Name))
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rows, nil
+}
+
+func (a *Adapter) count(ctx context.Context, conn *sql.Conn, relation string) (int64, error) {
+	q := "SELECT count(*) FROM " + relation
+	a.log(q)
+	var n int64
+	err := conn.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
+}
+
+type incrementalPlan struct {
+	strategy       string
+	keys           []string
+	onSchemaChange string
+}
+
+// planIncremental validates the incremental config up front, so a bad
+// strategy fails on the first (full) build too, not only on later runs.
+func planIncremental(m adapter.Materialization) (incrementalPlan, error) {
+	p := incrementalPlan{strategy: m.Strategy, onSchemaChange: m.OnSchemaChange}
+	for _, k := range m.UniqueKey {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			return p, errors.New("unique_key has an empty column name")
+		}
+		p.keys = append(p.keys, k)
+	}
+	if p.strategy == "" {
+		p.strategy = "append"
+		if len(p.keys) > 0 {
+			p.strategy = "merge"
+		}
+	}
+	switch p.strategy {
+	case "append":
+	case "merge", "delete+insert":
+		if len(p.keys) == 0 {
+			return p, fmt.Errorf("incremental_strategy %s needs a unique_key (one column or a list)", p.strategy)
+		}
+	default:
+		return p, fmt.Errorf("unknown incremental_strategy %q (want append, merge or delete+insert)", p.strategy)
+	}
+	switch p.onSchemaChange {
+	case "":
+		p.onSchemaChange = "ignore"
+	case "ignore", "fail", "append_new_columns":
+	default:
+		return p, fmt.Errorf("unknown on_schema_change %q (want ignore, fail or append_new_columns)", p.onSchemaChange)
+	}
+	return p, nil
+}
+
+// buildIncremental stages the model's rows in a temporary table and applies
+// the strategy to the existing table in one transaction.
+func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p incrementalPlan) (adapter.Result, error) {
+	kind, _, err := a.describe(ctx, conn, m.Relation)
+	if err != nil && kind != adapter.KindView {
+		return adapter.Result{}, err
+	}
+	if kind != adapter.KindTable {
+		// Nothing to add to (first run, or a view in the way): build it whole.
+		n, err := a.buildTable(ctx, conn, m.Relation, m.SQL, nil)
+		if err != nil {
+			return adapter.Result{}, err
+		}
+		return adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}, nil
+	}
+	target := relSQL(m.Relation)
+	stage := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
+	var res adapter.Result
+	err = a.inTx(ctx, conn, func() error {
+		if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TEMP TABLE "+stage+" AS\n"+trimSQL(m.SQL)+"\n"); err != nil {
+			return err
+		}
+		n, err := a.count(ctx, conn, stage)
+		if err != nil {
+			return err
+		}
+		stageCols, err := a.columns(ctx, conn, "SELECT column_name, column_type FROM (DESCRIBE "+stage+")")
+		if err != nil {
+			return err
+		}
+		// The table exists (checked above), so DESCRIBE cannot fail here.
+		_, targetCols, err := a.describe(ctx, conn, m.Relation)
+		if err != nil {
+			return err
+		}
+		cols, add, err := reconcile(m.Relation, p, stageCols, targetCols)
+		if err != nil {
+			return err
+		}
+		for _, c := range add {
+			if _, err := a.exec(ctx, conn, "ALTER TABLE "+target+" ADD COLUMN "+adapter.QuoteIdent(c.Name)+" "+c.Type); err != nil {
+				return err
+			}
+		}
+		colList := quoteAll(cols, "")
+		insert := "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM " + stage
+		switch p.strategy {
+		case "append":
+			res.Message = fmt.Sprintf("INSERT %d", n)
+			if _, err := a.exec(ctx, conn, insert); err != nil {
+				return err
+			}
+		case "delete+insert":
+			del := "DELETE FROM " + target + " AS t WHERE EXISTS (SELECT 1 FROM " + stage + " AS s WHERE " + keyMatch(p.keys) + ")"
+			deleted, err := a.exec(ctx, conn, del)
+			if err != nil {
+				return err
+			}
+			if _, err := a.exec(ctx, conn, insert); err != nil {
+				return err
+			}
+			res.Message = fmt.Sprintf("DELETE %d, INSERT %d", deleted, n)
+		case "merge":
+			if _, err := a.exec(ctx, conn, mergeSQL(target, stage, cols, p.keys)); err != nil {
+				return err
+			}
+			res.Message = fmt.Sprintf("MERGE %d", n)
+		}
+		res.RowsAffected = n
+		_, err = a.exec(ctx, conn, "DROP TABLE "+stage)
+		return err
+	})
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	return res, nil
+}
+
+// reconcile compares the staged columns with the existing table's and
+// returns the columns to write and those to add, per on_schema_change.
+// Names compare case-insensitively, as DuckDB resolves them.
+func reconcile(r adapter.Relation, p incrementalPlan, stage, target []adapter.Column) (write []string, add []adapter.Column, err error) {
+	inTarget := map[string]bool{}
+	for _, c := range target {
+		inTarget[strings.ToLower(c.Name)] = true
+	}
+	inStage := map[string]bool{}
+	var common, added []string
+	for _, c := range stage {
+		inStage[strings.ToLower(c.Name)] = true
+		if inTarget[strings.ToLower(c.Name)] {
+			common = append(common, c.Name)
+		} else {
+			added = append(added, c.Name)
+			add = append(add, c)
+		}
+	}
+	var removed []string
+	for _, c := range target {
+		if !inStage[strings.ToLower(c.Name)] {
+			removed = append(removed, c.Name)
+		}
+	}
+	switch p.onSchemaChange {
+	case "fail":
+		if len(added) > 0 || len(removed) > 0 {
+			var parts []string
+			if len(added) > 0 {
+				parts = append(parts, "new columns "+strings.Join(added, ", "))
+			}
+			if len(removed) > 0 {
+				parts = append(parts, "missing columns "+strings.Join(removed, ", "))
+			}
+			return nil, nil, fmt.Errorf("the model's columns differ from the existing table %s: %s "+
+				"(on_schema_change is fail; use append_new_columns or ignore, or rebuild with --full-refresh)",
+				r, strings.Join(parts, "; "))
+		}
+		write = common
+	case "append_new_columns":
+		write = append(common, added...)
+	default:
+		write, add = common, nil
+	}
+	if len(write) == 0 {
+		return nil, nil, fmt.Errorf("the model has no column in common with the existing table %s", r)
+	}
+	for _, k := range p.keys {
+		if p.strategy == "append" {
+			break
+		}
+		if !inStage[strings.ToLower(k)] {
+			return nil, nil, fmt.Errorf("unique_key column %q is not among the model's columns", k)
+		}
+		if !inTarget[strings.ToLower(k)] {
+			return nil, nil, fmt.Errorf("unique_key column %q is not in the existing table %s", k, r)
+		}
+	}
+	return write, add, nil
+}
+
+// keyMatch is the NULL-safe equality of the unique key between t and s.
+func keyMatch(keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		q := adapter.QuoteIdent(k)
+		parts[i] = "t." + q + " IS NOT DISTINCT FROM s." + q
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func mergeSQL(target, stage string, cols, keys []string) string {
+	isKey := map[string]bool{}
+	for _, k := range keys {
+		isKey[strings.ToLower(k)] = true
+	}
+	var set []string
+	for _, c := range cols {
+		if !isKey[strings.ToLower(c)] {
+			q := adapter.QuoteIdent(c)
+			set = append(set, q+" = s."+q)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("MERGE INTO " + target + " AS t USING " + stage + " AS s ON (" + keyMatch(keys) + ")")
+	if len(set) > 0 {
+		b.WriteString("\nWHEN MATCHED THEN UPDATE SET " + strings.Join(set, ", "))
+	}
+	b.WriteString("\nWHEN NOT MATCHED THEN INSERT (" + quoteAll(cols, "") + ") VALUES (" + quoteAll(cols, "s.") + ")")
+	return b.String()
+}
+
+func quoteAll(cols []string, prefix string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = prefix + adapter.QuoteIdent(c)
+	}
+	return strings.Join(q, ", ")
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,53 @@
+package duckdb
+
+import "strings"
+
+// trimSQL drops trailing white space and semicolons, so a model's SELECT
+// can be embedded in CREATE ... AS.
+func trimSQL(q string) string {
+	return strings.TrimRight(q, " \t\r\n;")
+}
+
+// leadingKeyword returns the first keyword of q in lower case, skipping
+// white space and comments; "(" for a parenthesised query, "" when q has
+// no keyword.
+func leadingKeyword(q string) string {
+	i := 0
+	for i < len(q) {
+		switch {
+		case q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r' || q[i] == '\f':
+			i++
+		case strings.HasPrefix(q[i:], "--"):
+			end := strings.IndexByte(q[i:], '\n')
+			if end < 0 {
+				return ""
+			}
+			i += end + 1
+		case strings.HasPrefix(q[i:], "/*"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return ""
+			}
+			i += 2 + end + 2
+		case q[i] == '(':
+			return "("
+		default:
+			j := i
+			for j < len(q) && (q[j] == '_' || (q[j]|0x20 >= 'a' && q[j]|0x20 <= 'z')) {
+				j++
+			}
+			return strings.ToLower(q[i:j])
+		}
+	}
+	return ""
+}
+
+// isQuery reports whether q is a statement that can be wrapped as a
+// subquery (to push a row limit into the engine).
+func isQuery(q string) bool {
+	switch leadingKeyword(q) {
+	case "select", "with", "from", "values", "table", "(":
+		return true
+	}
+	return false
+}
