@@ -120,7 +120,7 @@ func globalFlags() []ucli.Flag {
 
 func selectFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "models", "m"}, Usage: "nodes to include: name, schema.name, +name, name+, tag:x, path:models/gold, config.materialized:table, … (space = union, comma = intersection)"},
+		&ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "m"}, Usage: "nodes to include: name, schema.name, +name, name+, tag:x, path:models/gold, config.materialized:table, … (space = union, comma = intersection)"},
 		&ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same syntax as --select)"},
 	}
 }

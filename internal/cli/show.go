@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -91,13 +92,9 @@ func (e *env) showCmd(c *ucli.Context) error {
 	switch out {
 	case "json":
 		for _, r := range rows.Rows {
-			m := map[string]any{}
-			for i, col := range rows.Columns {
-				m[col.Name] = jsonValue(r[i])
-			}
-			b, err := json.Marshal(m)
+			b, err := jsonRow(rows.Columns, r)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", title, err)
 			}
 			fmt.Fprintln(e.stdout, string(b))
 		}
@@ -111,7 +108,10 @@ func (e *env) showCmd(c *ucli.Context) error {
 		for _, r := range rows.Rows {
 			rec := make([]string, len(r))
 			for i, v := range r {
-				rec[i] = textutil.FormatValue(v)
+				// An empty field is CSV's NULL, as DuckDB's COPY writes it.
+				if v != nil {
+					rec[i] = textutil.FormatValue(v)
+				}
 			}
 			w.Write(rec)
 		}
@@ -121,6 +121,31 @@ func (e *env) showCmd(c *ucli.Context) error {
 		fmt.Fprint(e.stdout, textutil.Table(rows))
 	}
 	return nil
+}
+
+// jsonRow renders one row as a JSON object with the keys in column order
+// (a Go map would sort them).
+func jsonRow(cols []adapter.Column, row []any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, col := range cols {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(col.Name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(jsonValue(row[i]))
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", col.Name, err)
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 func jsonValue(v any) any {
@@ -156,7 +181,7 @@ func (e *env) debugCommand() *ucli.Command {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "target: %s\n", t.Name)
-			for _, kv := range targetFields(t) {
+			for _, kv := range targetFields(t, p.Rel) {
 				fmt.Fprintf(e.stdout, "  %s: %s\n", kv[0], kv[1])
 			}
 			a, err := openAdapter(c.Context, t)
@@ -186,13 +211,13 @@ func (e *env) debugCommand() *ucli.Command {
 }
 
 // targetFields lists a target's settings with secrets redacted.
-func targetFields(t adapter.Target) [][2]string {
+func targetFields(t adapter.Target, rel func(string) string) [][2]string {
 	out := [][2]string{{"type", t.Type}, {"threads", strconv.Itoa(t.Threads)}}
 	switch t.Type {
 	case "duckdb":
-		path := t.Path
-		if path == "" {
-			path = ":memory:"
+		path := ":memory:"
+		if t.Path != "" && t.Path != ":memory:" {
+			path = rel(t.Path)
 		}
 		out = append(out, [2]string{"path", path})
 	case "postgres":
