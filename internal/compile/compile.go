@@ -552,6 +552,11 @@ func (m *Manifest) Render(ctx context.Context, id string, o RenderOptions) (stri
 	if n == nil || n.Template == nil {
 		return "", fmt.Errorf("%s has no SQL template", id)
 	}
+	return m.renderWithCTEs(ctx, n, o)
+}
+
+// renderWithCTEs renders n and inlines the ephemeral models it refers to.
+func (m *Manifest) renderWithCTEs(ctx context.Context, n *Node, o RenderOptions) (string, error) {
 	sql, ctes, err := m.renderOne(ctx, n, o)
 	if err != nil {
 		return "", err
@@ -659,6 +664,5 @@ func (m *Manifest) RenderInline(ctx context.Context, name, text string) (string,
 	if err := m.resolveDeps(n, out); err != nil {
 		return "", err
 	}
-	sql, _, err := m.renderOne(ctx, n, RenderOptions{})
-	return sql, err
+	return m.renderWithCTEs(ctx, n, RenderOptions{})
 }

@@ -119,3 +119,21 @@ func TestBuildErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderInlineEphemeral(t *testing.T) {
+	m, err := build(t, map[string]string{
+		"models/silver/a.sql": "select 1 as id",
+		"models/gold/e.sql":   "{{ config \"materialized\" \"ephemeral\" }}select id from {{ ref \"a\" }}",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, err := m.RenderInline(context.Background(), "--inline", `select * from {{ ref "e" }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "with __ingot_cte__e as (\nselect id from \"silver\".\"a\"\n)\nselect * from __ingot_cte__e"
+	if sql != want {
+		t.Errorf("got\n%s\nwant\n%s", sql, want)
+	}
+}

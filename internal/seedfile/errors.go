@@ -97,11 +97,11 @@ func Error(ctx context.Context, s adapter.Seed, err error) error {
 			Msg: "cannot read as CSV: every row must have as many fields as the header row, quoted with \" (" + firstLine(msg) + ")"}
 	case reJSON.MatchString(msg):
 		m := reJSON.FindStringSubmatch(msg)
-		line := 0
-		if m[2] == "line" {
+		// Go's decoder gives the exact line; DuckDB's own count is one
+		// off for newline-delimited files, so it is only the fallback.
+		line := jsonErrorLine(m[1])
+		if line == 0 && m[2] == "line" {
 			line, _ = strconv.Atoi(m[3])
-		} else {
-			line = jsonErrorLine(m[1])
 		}
 		return &ReadError{File: fileName(s, m[1]), Line: line, Msg: "malformed JSON: " + strings.TrimSuffix(strings.TrimSpace(m[4]), "."), Err: err}
 	case reNoFiles.MatchString(msg):

@@ -362,7 +362,7 @@ func TestSourceErrors(t *testing.T) {
 		{"column_types unknown column json", typed(seed("json", jsonOK), map[string]string{"nope": "INTEGER"}),
 			`seeds/ok.json: column_types names column "nope", which the file does not have`},
 		{"json array syntax error", seed("json", badJSONArr), `seeds/bad.json:3: malformed JSON: unexpected character`},
-		{"json lines syntax error", seed("json", badJSONLines), `seeds/badlines.json:3: malformed JSON: unexpected character`},
+		{"json lines syntax error", seed("json", badJSONLines), `seeds/badlines.json:2: malformed JSON: unexpected character`},
 		{"not parquet", seed("parquet", notParquet), `seeds/fake.parquet: not a parquet file`},
 		{"missing file", seed("csv", filepath.Join(root, "seeds/nope.csv")), `seeds/nope.csv: file not found`},
 		{"xlsx sheet missing", func() adapter.Seed { s := seed("xlsx", xl); s.Sheet = "Nope"; return s }(),
