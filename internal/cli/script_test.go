@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,7 +70,8 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // cmdMkxlsx writes a workbook with one sheet per NAME=FILE argument, each
-// filled from a CSV file of the script (scripts cannot hold binary files).
+// filled from a CSV file of the script (scripts cannot hold binary files);
+// missing folders are created.
 // Numbers become numeric cells, true/false booleans, YYYY-MM-DD dates and
 // empty fields are left blank; anything else is text.
 //
@@ -103,7 +105,9 @@ func cmdMkxlsx(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
-	ts.Check(f.SaveAs(ts.MkAbs(args[0])))
+	out := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(out), 0o755))
+	ts.Check(f.SaveAs(out))
 }
 
 func cellValue(v string) any {
