@@ -81,14 +81,16 @@ type env struct {
 
 func (e *env) app() *ucli.App {
 	app := &ucli.App{
-		Name:                 "ingot",
-		Usage:                "build SQL models into tables, dbt-style, on DuckDB or PostgreSQL",
-		Version:              version,
-		Writer:               e.stdout,
-		ErrWriter:            e.stderr,
-		HideHelpCommand:      true,
-		EnableBashCompletion: false,
-		ExitErrHandler:       func(*ucli.Context, error) {},
+		Name:            "ingot",
+		Usage:           "build SQL models into tables, dbt-style, on DuckDB or PostgreSQL",
+		Version:         version,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		// dbt selectors use commas for intersection: never split on them.
+		DisableSliceFlagSeparator: true,
+		EnableBashCompletion:      false,
+		ExitErrHandler:            func(*ucli.Context, error) {},
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			return &usageError{msg: err.Error()}
 		},
@@ -183,7 +185,8 @@ func (e *env) setup(c *ucli.Context) error {
 		return &usageError{msg: fmt.Sprintf("--log-format must be text or json, not %q", f)}
 	}
 	e.color = !boolFlag(c, "no-color") && isTerminal(e.stdout)
-	if _, ok := e.getenv("NO_COLOR"); ok {
+	// no-color.org: an empty NO_COLOR does not turn colour off.
+	if v, ok := e.getenv("NO_COLOR"); ok && v != "" {
 		e.color = false
 	}
 	return nil
@@ -227,7 +230,7 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := addTests(m); err != nil {
+	if err := addTests(ctx, m); err != nil {
 		return nil, err
 	}
 	if err := m.BuildGraph(); err != nil {

@@ -85,16 +85,29 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		return err
 	}
 	ctx := c.Context
-	a, err := openAdapter(ctx, s.target)
-	if err != nil {
-		return err
+	if command == "build" {
+		// build walks models with their tests: add the edges that make a
+		// model wait for its unit tests and its parents' tests.
+		if err := s.manifest.BuildRunGraph(); err != nil {
+			return err
+		}
 	}
-	defer a.Close()
-	release, err := e.lock(c, a)
-	if err != nil {
-		return err
+	// Unit tests alone run in memory: no warehouse file is opened or locked.
+	var a adapter.Adapter
+	if needsWarehouse(s, ids) {
+		a, err = openAdapter(ctx, s.target)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		release, err := e.lock(c, a)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
-	defer release()
+	tester := newTester(s, a)
+	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()
 	meta := artifacts.Metadata{Version: version, GeneratedAt: s.started.UTC(), Project: s.proj.Name,
@@ -105,7 +118,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	p := e.newPrinter()
 	r := &run.Runner{
 		M: s.manifest, A: a,
-		Tester: newTester(s, a),
+		Tester: tester,
 		Opts: run.Options{
 			Threads: s.target.Threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"),
 			WriteSQL: func(n *compile.Node, sql string) (string, error) {
@@ -324,42 +337,118 @@ func (p *printer) summary(results []run.Result, elapsed time.Duration) bool {
 
 func (e *env) cleanCommand() *ucli.Command {
 	return &ucli.Command{
-		Name:  "clean",
-		Usage: "remove the target/ artifacts directory (the warehouse file only with --warehouse)",
-		Flags: commandFlags(&ucli.BoolFlag{Name: "warehouse", Usage: "also delete the DuckDB database file of the target"}),
-		Action: func(c *ucli.Context) error {
-			if err := e.setup(c); err != nil {
-				return err
-			}
-			vars, err := e.parseVars(c)
-			if err != nil {
-				return err
-			}
-			p, err := projectOnly(c, vars)
-			if err != nil {
-				return err
-			}
-			dir := p.TargetDir()
-			if err := os.RemoveAll(dir); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
-			if c.Bool("warehouse") {
-				t, err := p.LoadTarget(profileOpts(c, e))
-				if err != nil {
-					return err
-				}
-				if t.Type != "duckdb" || t.Path == "" || t.Path == ":memory:" {
-					return &usageError{msg: "--warehouse only removes a DuckDB database file"}
-				}
-				for _, f := range []string{t.Path, t.Path + ".wal"} {
-					if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
-						return err
-					}
-				}
-				fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(t.Path)))
-			}
-			return nil
-		},
+		Name:   "clean",
+		Usage:  "remove the target/ artifacts directory (the warehouse file only with --warehouse)",
+		Flags:  commandFlags(&ucli.BoolFlag{Name: "warehouse", Usage: "also delete the DuckDB database file of the target"}),
+		Action: e.cleanCmd,
 	}
+}
+
+func (e *env) cleanCmd(c *ucli.Context) error {
+	if err := e.setup(c); err != nil {
+		return err
+	}
+	vars, err := e.parseVars(c)
+	if err != nil {
+		return err
+	}
+	p, err := projectOnly(c, vars)
+	if err != nil {
+		return err
+	}
+	// The warehouse may live under target/ (path: target/ingot.duckdb); it
+	// is data, not an artifact, so only --warehouse deletes it.
+	warehouse := ""
+	t, terr := p.LoadTarget(profileOpts(c, e))
+	if terr == nil && t.Type == "duckdb" && t.Path != "" && t.Path != ":memory:" {
+		warehouse = t.Path
+	}
+	dir := p.TargetDir()
+	if c.Bool("warehouse") {
+		if terr != nil {
+			return terr
+		}
+		if warehouse == "" {
+			return &usageError{msg: "--warehouse only removes a DuckDB database file"}
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
+		for _, f := range []string{warehouse, warehouse + ".wal"} {
+			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse)))
+		return nil
+	}
+	kept, err := removeArtifacts(dir, func(path string) bool {
+		return path == warehouse || path == warehouse+".wal" ||
+			strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".duckdb.wal")
+	})
+	if err != nil {
+		return err
+	}
+	if len(kept) == 0 {
+		fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
+		return nil
+	}
+	for i, k := range kept {
+		kept[i] = filepath.ToSlash(p.Rel(k))
+	}
+	fmt.Fprintf(e.stdout, "Removed %s/ but kept the database file %s (--warehouse deletes the target's)\n", p.TargetPath, strings.Join(kept, ", "))
+	return nil
+}
+
+// removeArtifacts deletes everything under dir except the files keep
+// accepts (and the folders holding them), and returns the files kept.
+func removeArtifacts(dir string, keep func(path string) bool) ([]string, error) {
+	var kept []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == dir {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if !d.IsDir() && keep(path) {
+			kept = append(kept, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(kept) == 0 {
+		return nil, os.RemoveAll(dir)
+	}
+	keepSet := map[string]bool{}
+	for _, k := range kept {
+		for p := k; p != dir && p != filepath.Dir(p); p = filepath.Dir(p) {
+			keepSet[p] = true
+		}
+	}
+	var remove []string
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		if !keepSet[path] {
+			remove = append(remove, path)
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range remove {
+		if err := os.RemoveAll(r); err != nil {
+			return nil, err
+		}
+	}
+	return kept, nil
 }
