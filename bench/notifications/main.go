@@ -1,0 +1,313 @@
+// Command notifications benchmarks the example project's notification
+// pipeline with the real CLI: it copies the project to a work directory,
+// writes N generated events as seeds/notifications/events-0001.jsonl, times
+// a full `ingot build` of the pipeline, adds 1% more events (a tenth of them
+// late for minutes already written, some redelivering earlier messages) as
+// events-0002.jsonl, times the incremental `ingot build`, and prints both
+// times and their ratio, with the time of each step as ingot reports it.
+//
+// From the repository root:
+//
+//	go run ./bench/notifications                 # 10 million events
+//	go run ./bench/notifications -n 100000000    # a production day
+//	go run ./bench/notifications -n 1000000 -target pg   # PostgreSQL (PG* variables)
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ingot-dev/ingot/bench/notifications/eventgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// selection builds the notification pipeline and nothing else (its seed,
+// models and their tests).
+var selection = []string{"-s", "+gold.notifications_dashboard", "-s", "+gold.notification_billing_daily"}
+
+type options struct {
+	n         int64
+	increment float64
+	late      float64
+	customers int
+	project   string
+	ingot     string
+	dir       string
+	keep      bool
+	target    string
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fl := flag.NewFlagSet("notifications", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Int64Var(&o.n, "n", 10_000_000, "events in the first batch (100000000 for a production day)")
+	fl.Float64Var(&o.increment, "increment", 0.01, "size of the second batch, as a share of -n")
+	fl.Float64Var(&o.late, "late", 0.1, "share of the second batch's events that arrive late (up to 6h back)")
+	fl.IntVar(&o.customers, "customers", 2000, "distinct customers")
+	fl.StringVar(&o.project, "project", ".", "the example project (repository root)")
+	fl.StringVar(&o.ingot, "ingot", "", "ingot binary (default: go build ./cmd/ingot from -project)")
+	fl.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary directory)")
+	fl.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	fl.StringVar(&o.target, "target", "", "profile target (default: the profile's, DuckDB)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 0 || o.n <= 0 || o.increment <= 0 || o.customers <= 0 {
+		fmt.Fprintln(stderr, "notifications: need -n > 0, -increment > 0, -customers > 0 and no arguments")
+		return 2
+	}
+	if err := bench(ctx, o, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "notifications: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	root, err := filepath.Abs(o.project)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "project.yml")); err != nil {
+		return fmt.Errorf("-project %s: %w", o.project, err)
+	}
+	work := o.dir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "ingot-bench-notifications-"); err != nil {
+			return err
+		}
+	}
+	if !o.keep {
+		defer os.RemoveAll(work)
+	} else {
+		fmt.Fprintf(stdout, "work directory: %s\n", work)
+	}
+
+	bin := o.ingot
+	if bin == "" {
+		bin = filepath.Join(work, "ingot")
+		fmt.Fprintln(stdout, "building ingot ...")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ingot")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/ingot: %w\n%s", err, out)
+		}
+	}
+	proj := filepath.Join(work, "project")
+	if err := copyProject(root, proj); err != nil {
+		return err
+	}
+	events := filepath.Join(proj, "seeds", "notifications")
+
+	cfg := eventgen.Defaults(o.n)
+	cfg.Customers = o.customers
+	fmt.Fprintf(stdout, "writing %d events ...\n", o.n)
+	first, err := writeEvents(ctx, filepath.Join(events, "events-0001.jsonl"), cfg)
+	if err != nil {
+		return err
+	}
+
+	extra := []string{}
+	if o.target != "" {
+		extra = append(extra, "--target", o.target)
+	}
+	fmt.Fprintln(stdout, "full build ...")
+	full, err := build(ctx, bin, proj, append([]string{"--full-refresh"}, extra...))
+	if err != nil {
+		return err
+	}
+
+	more := cfg
+	more.N = int64(float64(o.n) * o.increment)
+	if more.N < 1 {
+		more.N = 1
+	}
+	more.FirstSeq = first.NextSeq
+	more.LateRate = o.late
+	more.LateFrom = first.NextSeq
+	fmt.Fprintf(stdout, "writing %d more events ...\n", more.N)
+	second, err := writeEvents(ctx, filepath.Join(events, "events-0002.jsonl"), more)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "incremental build ...")
+	inc, err := build(ctx, bin, proj, extra)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "\nevents: %d lines (%d messages, %d redeliveries), then %d lines (%d messages, %d late, %d redeliveries)\n",
+		first.Lines, first.Messages, first.Duplicates, second.Lines, second.Messages, second.Late, second.Duplicates)
+	fmt.Fprintf(stdout, "full build:        %8.2f s\n", full.wall.Seconds())
+	fmt.Fprintf(stdout, "incremental build: %8.2f s\n", inc.wall.Seconds())
+	fmt.Fprintf(stdout, "incremental/full:  %8.1f %%\n", 100*inc.wall.Seconds()/full.wall.Seconds())
+	fmt.Fprintln(stdout, "\nstep times as ingot reports them (seconds; steps run concurrently where the graph allows):")
+	fmt.Fprintf(stdout, "  %-45s %10s %12s\n", "step", "full", "incremental")
+	for _, name := range stepNames(full, inc) {
+		fmt.Fprintf(stdout, "  %-45s %10s %12s\n", name, seconds(full.steps, name), seconds(inc.steps, name))
+	}
+	return nil
+}
+
+func seconds(m map[string]float64, k string) string {
+	v, ok := m[k]
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func writeEvents(ctx context.Context, path string, c eventgen.Config) (eventgen.Stats, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return eventgen.Stats{}, err
+	}
+	st, err := eventgen.Write(ctx, f, c)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, fmt.Errorf("write %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// result of one `ingot build`.
+type result struct {
+	wall  time.Duration
+	steps map[string]float64 // seed/model name (or "tests") → execution seconds
+}
+
+// build runs `ingot build` on the pipeline with JSON logs and collects the
+// execution time of each seed and model, and of all tests together.
+func build(ctx context.Context, bin, dir string, extra []string) (result, error) {
+	args := append([]string{"build", "--log-format", "json"}, selection...)
+	args = append(args, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := result{wall: time.Since(start), steps: map[string]float64{}}
+	if err != nil {
+		return res, fmt.Errorf("ingot %s: %w\n%s%s", strings.Join(args, " "), err, tail(stdout.String(), 20), tail(stderr.String(), 20))
+	}
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
+	for sc.Scan() {
+		var ev struct {
+			Event        string  `json:"event"`
+			Relation     string  `json:"relation"`
+			ResourceType string  `json:"resource_type"`
+			Time         float64 `json:"execution_time"`
+			Message      string  `json:"message"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Event != "node_finish" {
+			continue
+		}
+		key := ev.Relation
+		if ev.ResourceType == "test" || key == "" {
+			key = "tests (all, summed)"
+		} else {
+			key = ev.ResourceType + " " + key
+		}
+		res.steps[key] += ev.Time
+	}
+	return res, sc.Err()
+}
+
+func stepNames(rs ...result) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, r := range rs {
+		for k := range r.steps {
+			if !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return ""
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// copyProject copies what ingot reads (project.yml, profiles.yml, models,
+// macros, tests and seeds) into dst, leaving seeds/notifications empty for
+// generated events.
+func copyProject(src, dst string) error {
+	for _, f := range []string{"project.yml", "profiles.yml"} {
+		if err := copyFile(filepath.Join(src, f), filepath.Join(dst, f)); err != nil {
+			return err
+		}
+	}
+	for _, d := range []string{"models", "macros", "tests", "seeds"} {
+		base := filepath.Join(src, d)
+		err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && p == base {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			rel, err := filepath.Rel(src, p)
+			if err != nil {
+				return err
+			}
+			if e.IsDir() {
+				if filepath.ToSlash(rel) == "seeds/notifications" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			return copyFile(p, filepath.Join(dst, rel))
+		})
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", d, err)
+		}
+	}
+	return os.MkdirAll(filepath.Join(dst, "seeds", "notifications"), 0o755)
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
