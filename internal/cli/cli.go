@@ -206,15 +206,8 @@ func (e *env) parseVars(c *ucli.Context) (map[string]any, error) {
 
 // load reads the project, profile and manifest.
 func (e *env) load(c *ucli.Context) (*session, error) {
-	if err := e.setup(c); err != nil {
-		return nil, err
-	}
-	vars, err := e.parseVars(c)
-	if err != nil {
-		return nil, err
-	}
 	ctx := c.Context
-	p, err := project.Load(ctx, project.Options{Dir: flag(c, "project-dir"), Vars: vars})
+	p, err := e.loadProject(c)
 	if err != nil {
 		return nil, err
 	}

@@ -345,14 +345,7 @@ func (e *env) cleanCommand() *ucli.Command {
 }
 
 func (e *env) cleanCmd(c *ucli.Context) error {
-	if err := e.setup(c); err != nil {
-		return err
-	}
-	vars, err := e.parseVars(c)
-	if err != nil {
-		return err
-	}
-	p, err := projectOnly(c, vars)
+	p, err := e.loadProject(c)
 	if err != nil {
 		return err
 	}

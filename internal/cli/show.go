@@ -18,7 +18,15 @@ import (
 	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
-func projectOnly(c *ucli.Context, vars map[string]any) (*project.Project, error) {
+// loadProject reads the project alone, for commands that need no manifest.
+func (e *env) loadProject(c *ucli.Context) (*project.Project, error) {
+	if err := e.setup(c); err != nil {
+		return nil, err
+	}
+	vars, err := e.parseVars(c)
+	if err != nil {
+		return nil, err
+	}
 	return project.Load(c.Context, project.Options{Dir: flag(c, "project-dir"), Vars: vars})
 }
 
@@ -164,14 +172,7 @@ func (e *env) debugCommand() *ucli.Command {
 		Usage: "show the resolved profile and target (secrets redacted), the engine version and check the connection",
 		Flags: commandFlags(),
 		Action: func(c *ucli.Context) error {
-			if err := e.setup(c); err != nil {
-				return err
-			}
-			vars, err := e.parseVars(c)
-			if err != nil {
-				return err
-			}
-			p, err := projectOnly(c, vars)
+			p, err := e.loadProject(c)
 			if err != nil {
 				return err
 			}
