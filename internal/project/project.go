@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ingot-dev/ingot/internal/diag"
 )
 
@@ -303,13 +305,23 @@ func (p *Project) readSQLFiles(dirs []string) ([]*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := make([]*File, 0, len(paths))
-	for _, path := range paths {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, &File{Path: p.rel(path), Abs: path, Src: src})
+	// Reading in parallel hides per-file latency in projects of thousands
+	// of models.
+	files := make([]*File, len(paths))
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i, path := range paths {
+		g.Go(func() error {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files[i] = &File{Path: p.rel(path), Abs: path, Src: src}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

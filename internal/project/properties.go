@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/textutil"
@@ -121,15 +124,35 @@ func (p *Project) loadProperties() error {
 	for _, s := range p.Seeds {
 		seeds[s.Name] = s
 	}
+	// Decoding YAML is most of the cost of loading a large project, so
+	// files are decoded in parallel and applied in path order.
+	type decoded struct {
+		src []byte
+		pf  propsFileYAML
+		err error
+	}
+	files := make([]decoded, len(paths))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, path := range paths {
+		g.Go(func() error {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files[i].src = src
+			files[i].err = decodeStrict(p.rel(path), src, &files[i].pf, allPropKeys)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	var errs diag.List
-	for _, path := range paths {
+	for i, path := range paths {
 		rel := p.rel(path)
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var pf propsFileYAML
-		if err := decodeStrict(rel, src, &pf, allPropKeys); err != nil {
+		src, pf := files[i].src, &files[i].pf
+		if err := files[i].err; err != nil {
 			errs.Add(err)
 			continue
 		}

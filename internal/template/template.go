@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 	"time"
@@ -35,7 +36,29 @@ type Engine struct {
 	sources map[string][]byte // template name → file content, for error lines
 	macros  map[string]bool   // every defined macro name
 	callers []string          // function names bound to macros (after dispatch)
+
+	// parseFuncs are the function names a template may call, for parsing
+	// models straight into trees: cloning base per model would copy its
+	// function maps (hundreds of sprig entries) for each of them.
+	parseFuncs map[string]any
+	// sets recycles renderSets; shareable is false when a macro names a
+	// template by something other than a macro, so a shared set could
+	// expose a model rendered earlier (see Render).
+	sets      sync.Pool
+	shareable bool
 }
+
+// textBuiltins are text/template's predefined functions, which parse
+// needs to know by name when trees are parsed without a text/template.
+var textBuiltins = func() map[string]any {
+	stub := func() {}
+	m := map[string]any{}
+	for _, n := range []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or",
+		"print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"} {
+		m[n] = stub
+	}
+	return m
+}()
 
 var defineRe = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"`)
 
@@ -79,10 +102,26 @@ func NewEngine(macroFiles []*project.File) (*Engine, error) {
 		e.callers = append(e.callers, c)
 	}
 	sort.Strings(e.callers)
-	e.base = template.New("").Funcs(e.stubFuncs()).Option("missingkey=error")
+	stubs := e.stubFuncs()
+	e.parseFuncs = make(map[string]any, len(stubs))
+	for k, v := range stubs {
+		e.parseFuncs[k] = v
+	}
+	e.base = template.New("").Funcs(stubs).Option("missingkey=error")
 	for _, f := range macroFiles {
 		if _, err := e.base.New(f.Path).Parse(string(f.Src)); err != nil {
 			errs.Add(diag.FromTemplate(err, f.Path, e.source))
+		}
+	}
+	e.shareable = true
+	for _, t := range e.base.Templates() {
+		if t.Tree == nil {
+			continue
+		}
+		for _, name := range templateCalls(t.Tree.Root) {
+			if e.base.Lookup(name) == nil {
+				e.shareable = false
+			}
 		}
 	}
 	return e, errs.Err()
@@ -119,7 +158,7 @@ func (e *Engine) HasMacro(name string) bool { return e.macros[name] }
 // stubFuncs gives parse time every function name; Render binds real ones.
 func (e *Engine) stubFuncs() template.FuncMap {
 	fm := template.FuncMap(sprig.HermeticTxtFuncMap())
-	for k, v := range (&renderer{}).funcs() {
+	for k, v := range funcsOf(nil) {
 		fm[k] = v
 	}
 	for _, c := range e.callers {
@@ -132,8 +171,11 @@ func (e *Engine) stubFuncs() template.FuncMap {
 type Template struct {
 	Name  string // project-relative path
 	Src   []byte
-	tmpl  *template.Template
-	Calls []Call // literal ref/source calls found in the parse tree
+	trees map[string]*parse.Tree // the file's body under Name, plus its own {{ define }}s
+	Calls []Call                 // literal ref/source calls found in the parse tree
+	// shareable: the file defines no templates of its own and names only
+	// macros in {{ template }}, so it can be rendered in a recycled set.
+	shareable bool
 }
 
 // Call is a ref or source call with literal string arguments.
@@ -146,11 +188,7 @@ type Call struct {
 
 // Parse parses a model template named by its project-relative path.
 func (e *Engine) Parse(name string, src []byte) (*Template, error) {
-	t, err := e.base.Clone()
-	if err != nil {
-		return nil, err
-	}
-	nt, err := t.New(name).Parse(string(src))
+	trees, err := parse.Parse(name, string(src), "", "", e.parseFuncs, textBuiltins)
 	if err != nil {
 		return nil, diag.FromTemplate(err, name, func(n string) []byte {
 			if n == name {
@@ -159,17 +197,57 @@ func (e *Engine) Parse(name string, src []byte) (*Template, error) {
 			return e.source(n)
 		})
 	}
-	out := &Template{Name: name, Src: src, tmpl: nt}
-	if nt.Tree != nil {
-		walkCalls(nt, nt.Tree.Root, &out.Calls)
+	out := &Template{Name: name, Src: src, trees: trees}
+	main := trees[name]
+	if main != nil {
+		walkCalls(main, main.Root, &out.Calls)
+	}
+	out.shareable = main != nil && len(trees) == 1 && e.base.Lookup(name) == nil
+	if out.shareable {
+		for _, n := range templateCalls(main.Root) {
+			if e.base.Lookup(n) == nil {
+				out.shareable = false
+			}
+		}
 	}
 	return out, nil
+}
+
+// templateCalls lists the names used by {{ template "name" }} actions
+// under n.
+func templateCalls(n parse.Node) []string {
+	var out []string
+	var walk func(parse.Node)
+	walk = func(n parse.Node) {
+		switch x := n.(type) {
+		case *parse.ListNode:
+			if x == nil {
+				return
+			}
+			for _, c := range x.Nodes {
+				walk(c)
+			}
+		case *parse.IfNode:
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.RangeNode:
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.WithNode:
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.TemplateNode:
+			out = append(out, x.Name)
+		}
+	}
+	walk(n)
+	return out
 }
 
 // walkCalls finds ref/source calls whose arguments are all string
 // literals, so refs in branches not taken still become dependencies and
 // errors can point at them.
-func walkCalls(t *template.Template, n parse.Node, out *[]Call) {
+func walkCalls(t *parse.Tree, n parse.Node, out *[]Call) {
 	switch x := n.(type) {
 	case *parse.ListNode:
 		if x == nil {
@@ -220,13 +298,13 @@ func walkCalls(t *template.Template, n parse.Node, out *[]Call) {
 	}
 }
 
-func walkBranch(t *template.Template, b *parse.BranchNode, out *[]Call) {
+func walkBranch(t *parse.Tree, b *parse.BranchNode, out *[]Call) {
 	walkCalls(t, b.Pipe, out)
 	walkCalls(t, b.List, out)
 	walkCalls(t, b.ElseList, out)
 }
 
-func position(t *template.Template, n parse.Node) (int, int) {
+func position(t *parse.Tree, n parse.Node) (int, int) {
 	loc, _ := t.ErrorContext(n)
 	parts := strings.Split(loc, ":")
 	if len(parts) < 3 {
@@ -268,18 +346,71 @@ type Output struct {
 	Config  project.Config
 }
 
-// Render executes t with c.
-func (e *Engine) Render(ctx context.Context, t *Template, c Context) (*Output, error) {
-	clone, err := t.tmpl.Clone()
+// renderSet is a copy of the macro templates whose functions call into
+// the render currently using it. Binding functions costs a copy of every
+// function map, so sets are recycled rather than made per render.
+type renderSet struct {
+	tmpl  *template.Template
+	cur   *renderer
+	added int // model templates added so far
+}
+
+// maxSetModels bounds how many model trees a recycled set accumulates.
+const maxSetModels = 1024
+
+func (e *Engine) newSet() (*renderSet, error) {
+	clone, err := e.base.Clone()
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{ctx: ctx, c: c, e: e, tmpl: clone, out: &Output{Config: project.Config{}}, seen: map[string]bool{}}
-	fm := r.funcs()
+	s := &renderSet{tmpl: clone}
+	clone.Funcs(e.boundFuncs(func() *renderer { return s.cur }))
+	return s, nil
+}
+
+// boundFuncs are ingot's functions and the macro functions, calling into
+// the renderer cur returns when they run.
+func (e *Engine) boundFuncs(cur func() *renderer) template.FuncMap {
+	fm := funcsOf(cur)
 	for _, name := range e.callers {
-		fm[name] = r.macroFunc(name)
+		fm[name] = func(args ...any) (string, error) { return cur().callMacro(name, args) }
 	}
-	clone.Funcs(fm)
+	return fm
+}
+
+// Render executes t with c.
+//
+// A render runs in a set of templates holding the macros and t's trees.
+// Templates that define nothing of their own and name only macros in
+// {{ template }} run in a recycled set: the model trees left in it from
+// earlier renders cannot be reached by name from such templates. Others
+// get a fresh set.
+func (e *Engine) Render(ctx context.Context, t *Template, c Context) (*Output, error) {
+	r := &renderer{ctx: ctx, c: c, e: e, out: &Output{Config: project.Config{}}, seen: map[string]bool{}}
+	var set *renderSet
+	if e.shareable && t.shareable {
+		set, _ = e.sets.Get().(*renderSet)
+	}
+	if set == nil {
+		var err error
+		if set, err = e.newSet(); err != nil {
+			return nil, err
+		}
+	}
+	for name, tree := range t.trees {
+		if _, err := set.tmpl.AddParseTree(name, tree); err != nil {
+			return nil, err
+		}
+	}
+	set.cur = r
+	r.tmpl = set.tmpl
+	defer func() {
+		set.cur = nil
+		set.added++
+		if e.shareable && t.shareable && set.added < maxSetModels {
+			e.sets.Put(set)
+		}
+	}()
 	var buf bytes.Buffer
 	dot := map[string]any{
 		"target": r.target(),
@@ -287,7 +418,7 @@ func (e *Engine) Render(ctx context.Context, t *Template, c Context) (*Output, e
 		"model":  c.Model,
 		"vars":   c.Vars,
 	}
-	if err := clone.ExecuteTemplate(&buf, t.Name, dot); err != nil {
+	if err := set.tmpl.ExecuteTemplate(&buf, t.Name, dot); err != nil {
 		return nil, diag.FromTemplate(err, t.Name, func(n string) []byte {
 			if n == t.Name {
 				return t.Src
@@ -308,19 +439,21 @@ type renderer struct {
 	seen map[string]bool
 }
 
-func (r *renderer) funcs() template.FuncMap {
+// funcsOf returns ingot's template functions, each running on the
+// renderer cur returns at call time.
+func funcsOf(cur func() *renderer) template.FuncMap {
 	return template.FuncMap{
-		"ref":            r.ref,
-		"source":         r.source,
-		"config":         r.config,
-		"var":            r.variable,
-		"env_var":        r.envVar,
-		"this":           func() string { return r.c.This },
-		"is_incremental": func() bool { return r.c.IsIncremental },
-		"target":         r.target,
-		"run_query":      r.runQuery,
-		"today":          func() string { return r.c.RunStarted.UTC().Format("2006-01-02") },
-		"run_started_at": func() string { return r.c.RunStarted.UTC().Format("2006-01-02 15:04:05") },
+		"ref":            func(args ...string) (string, error) { return cur().ref(args...) },
+		"source":         func(src, table string) (string, error) { return cur().source(src, table) },
+		"config":         func(args ...any) (string, error) { return cur().config(args...) },
+		"var":            func(name string, def ...any) (any, error) { return cur().variable(name, def...) },
+		"env_var":        func(name string, def ...string) (string, error) { return cur().envVar(name, def...) },
+		"this":           func() string { return cur().c.This },
+		"is_incremental": func() bool { return cur().c.IsIncremental },
+		"target":         func() map[string]any { return cur().target() },
+		"run_query":      func(sql string) ([]map[string]any, error) { return cur().runQuery(sql) },
+		"today":          func() string { return cur().c.RunStarted.UTC().Format("2006-01-02") },
+		"run_started_at": func() string { return cur().c.RunStarted.UTC().Format("2006-01-02 15:04:05") },
 		"return":         func(v any) any { return v },
 	}
 }
@@ -437,35 +570,34 @@ func (r *renderer) runQuery(sql string) ([]map[string]any, error) {
 	return rows, nil
 }
 
-// macroFunc binds a macro name to this render, dispatching on the target
-// engine: <type>__name, then default__name, then name.
-func (r *renderer) macroFunc(name string) func(args ...any) (string, error) {
-	return func(args ...any) (string, error) {
-		target := name
-		for _, cand := range []string{r.c.TargetType + "__" + name, "default__" + name, name} {
-			if r.e.macros[cand] {
-				target = cand
-				break
-			}
+// callMacro runs the macro called as function name in this render,
+// dispatching on the target engine: <type>__name, then default__name, then
+// name.
+func (r *renderer) callMacro(name string, args []any) (string, error) {
+	target := name
+	for _, cand := range []string{r.c.TargetType + "__" + name, "default__" + name, name} {
+		if r.e.macros[cand] {
+			target = cand
+			break
 		}
-		if !r.e.macros[target] {
-			return "", fmt.Errorf("macro %q has no version for engine %q (define %s__%s or default__%s)", name, r.c.TargetType, r.c.TargetType, name, name)
-		}
-		var dot any
-		switch len(args) {
-		case 0:
-		case 1:
-			dot = args[0]
-		default:
-			dot = args
-		}
-		var buf bytes.Buffer
-		if err := r.tmpl.ExecuteTemplate(&buf, target, dot); err != nil {
-			if d := diag.FromTemplate(err, "", r.e.source); d.Line > 0 {
-				return "", fmt.Errorf("%s: %s", d.File+":"+fmt.Sprint(d.Line), d.Msg)
-			}
-			return "", err
-		}
-		return strings.TrimSpace(buf.String()), nil
 	}
+	if !r.e.macros[target] {
+		return "", fmt.Errorf("macro %q has no version for engine %q (define %s__%s or default__%s)", name, r.c.TargetType, r.c.TargetType, name, name)
+	}
+	var dot any
+	switch len(args) {
+	case 0:
+	case 1:
+		dot = args[0]
+	default:
+		dot = args
+	}
+	var buf bytes.Buffer
+	if err := r.tmpl.ExecuteTemplate(&buf, target, dot); err != nil {
+		if d := diag.FromTemplate(err, "", r.e.source); d.Line > 0 {
+			return "", fmt.Errorf("%s: %s", d.File+":"+fmt.Sprint(d.Line), d.Msg)
+		}
+		return "", err
+	}
+	return strings.TrimSpace(buf.String()), nil
 }
