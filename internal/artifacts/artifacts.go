@@ -78,14 +78,7 @@ func WriteManifest(dir string, meta Metadata, m *compile.Manifest) error {
 			mn.Checksum = checksum(n.Model.Src)
 		}
 		if n.Kind == compile.KindSeed {
-			h := sha256.New()
-			for _, f := range n.Seed.Files {
-				b, err := os.ReadFile(f)
-				if err == nil {
-					h.Write(b)
-				}
-			}
-			mn.Checksum = hex.EncodeToString(h.Sum(nil))
+			mn.Checksum = seedChecksum(n.Seed.Files)
 		}
 		if n.Props != nil {
 			mn.Description = n.Props.Description
@@ -99,6 +92,29 @@ func WriteManifest(dir string, meta Metadata, m *compile.Manifest) error {
 		nodes[id] = mn
 	}
 	return writeJSON(filepath.Join(dir, "manifest.json"), map[string]any{"metadata": meta, "nodes": nodes})
+}
+
+// bigSeed is the size above which a seed file is fingerprinted by size and
+// modification time instead of content (as dbt does for large seeds):
+// hashing a 1 GB file would cost seconds and its memory on every run.
+const bigSeed = 1 << 20
+
+func seedChecksum(files []string) string {
+	h := sha256.New()
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		if st.Size() > bigSeed {
+			fmt.Fprintf(h, "%s:%d:%d\n", filepath.Base(f), st.Size(), st.ModTime().UnixNano())
+			continue
+		}
+		if b, err := os.ReadFile(f); err == nil {
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func checksum(b []byte) string {
