@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"runtime"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/graph"
 )
 
@@ -135,18 +139,30 @@ func (e *env) compileCmd(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	written := 0
-	for _, id := range ids {
-		n := s.manifest.Nodes[id]
-		sql, err := s.manifest.Render(c.Context, id, compile.RenderOptions{})
-		if err != nil {
-			return err
-		}
-		if err := writeCompiled(s, n, "compiled", sql); err != nil {
-			return err
-		}
-		written++
+	// Rendering is CPU work and writing is I/O: overlap them across models.
+	errs := make([]error, len(ids))
+	var g errgroup.Group
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	for i, id := range ids {
+		g.Go(func() error {
+			n := s.manifest.Nodes[id]
+			sql, err := s.manifest.Render(c.Context, id, compile.RenderOptions{})
+			if err == nil {
+				err = writeCompiled(s, n, "compiled", sql)
+			}
+			errs[i] = err
+			return nil
+		})
 	}
+	g.Wait()
+	var problems diag.List
+	for _, err := range errs {
+		problems.Add(err)
+	}
+	if err := problems.Err(); err != nil {
+		return err
+	}
+	written := len(ids)
 	fmt.Fprintf(e.stdout, "Compiled %d model%s into %s\n", written, plural(written), filepath.ToSlash(filepath.Join(s.proj.TargetPath, "compiled")))
 	return nil
 }
