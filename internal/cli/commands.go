@@ -182,6 +182,11 @@ func compiledPath(s *session, n *compile.Node, kind string) string {
 
 func writeCompiled(s *session, n *compile.Node, kind, sql string) error {
 	path := compiledPath(s, n, kind)
+	// Rewriting identical files costs a truncate and a fresh allocation per
+	// model on every run; leave unchanged SQL (and its mtime) alone.
+	if old, err := os.ReadFile(path); err == nil && string(old) == sql {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
