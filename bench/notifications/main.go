@@ -6,6 +6,12 @@
 // events-0002.jsonl, times the incremental `ingot build`, and prints both
 // times and their ratio, with the time of each step as ingot reports it.
 //
+// It then measures the same without the data tests, which read whole
+// tables on every build: a full `ingot build --exclude resource_type:test`
+// (seed and models, rebuilt from scratch over all events so far), 1% more
+// events as events-0003.jsonl, and the incremental build of those, again
+// with the seed step. -tests-only skips this second measurement.
+//
 // From the repository root:
 //
 //	go run ./bench/notifications                 # 10 million events
@@ -55,6 +61,7 @@ type options struct {
 	dir       string
 	keep      bool
 	target    string
+	testsOnly bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -70,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary directory)")
 	fl.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fl.StringVar(&o.target, "target", "", "profile target (default: the profile's, DuckDB)")
+	fl.BoolVar(&o.testsOnly, "tests-only", false, "measure only builds with tests (skip the builds without tests)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -157,15 +165,52 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	noTests := append([]string{"--exclude", "resource_type:test"}, extra...)
+	var fullNT, incNT result
+	var third eventgen.Stats
+	if !o.testsOnly {
+		fmt.Fprintln(stdout, "full build without tests ...")
+		if fullNT, err = build(ctx, bin, proj, append([]string{"--full-refresh"}, noTests...)); err != nil {
+			return err
+		}
+		again := more
+		again.FirstSeq = second.NextSeq
+		fmt.Fprintf(stdout, "writing %d more events ...\n", again.N)
+		if third, err = writeEvents(ctx, filepath.Join(events, "events-0003.jsonl"), again); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "incremental build without tests ...")
+		if incNT, err = build(ctx, bin, proj, noTests); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintf(stdout, "\nevents: %d lines (%d messages, %d redeliveries), then %d lines (%d messages, %d late, %d redeliveries)\n",
 		first.Lines, first.Messages, first.Duplicates, second.Lines, second.Messages, second.Late, second.Duplicates)
-	fmt.Fprintf(stdout, "full build:        %8.2f s\n", full.wall.Seconds())
-	fmt.Fprintf(stdout, "incremental build: %8.2f s\n", inc.wall.Seconds())
-	fmt.Fprintf(stdout, "incremental/full:  %8.1f %%\n", 100*inc.wall.Seconds()/full.wall.Seconds())
-	fmt.Fprintln(stdout, "\nstep times as ingot reports them (seconds; steps run concurrently where the graph allows):")
-	fmt.Fprintf(stdout, "  %-45s %10s %12s\n", "step", "full", "incremental")
-	for _, name := range stepNames(full, inc) {
-		fmt.Fprintf(stdout, "  %-45s %10s %12s\n", name, seconds(full.steps, name), seconds(inc.steps, name))
+	if !o.testsOnly {
+		fmt.Fprintf(stdout, "        then %d lines (%d messages, %d late, %d redeliveries)\n", third.Lines, third.Messages, third.Late, third.Duplicates)
+	}
+	fmt.Fprintln(stdout, "\nwall-clock time of each ingot process, seed step included (seconds):")
+	fmt.Fprintf(stdout, "  %-56s %9s %12s %17s\n", "", "full", "incremental", "incremental/full")
+	ratio := func(name string, full, inc result) {
+		fmt.Fprintf(stdout, "  %-56s %9.2f %12.2f %16.1f%%\n", name, full.wall.Seconds(), inc.wall.Seconds(), 100*inc.wall.Seconds()/full.wall.Seconds())
+	}
+	ratio("ingot build (seed, models, tests)", full, inc)
+	if !o.testsOnly {
+		ratio("ingot build --exclude resource_type:test (seed, models)", fullNT, incNT)
+		fmt.Fprintf(stdout, "  (without tests: the full build reads the %d lines of both files above, the incremental one %d more lines in a third file)\n",
+			first.Lines+second.Lines, third.Lines)
+	}
+	steps := func(title string, full, inc result) {
+		fmt.Fprintf(stdout, "\nstep times of %s as ingot reports them (seconds; steps run concurrently where the graph allows):\n", title)
+		fmt.Fprintf(stdout, "  %-45s %10s %12s\n", "step", "full", "incremental")
+		for _, name := range stepNames(full, inc) {
+			fmt.Fprintf(stdout, "  %-45s %10s %12s\n", name, seconds(full.steps, name), seconds(inc.steps, name))
+		}
+	}
+	steps("ingot build", full, inc)
+	if !o.testsOnly {
+		steps("ingot build without tests", fullNT, incNT)
 	}
 	return nil
 }

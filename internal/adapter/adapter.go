@@ -98,6 +98,20 @@ type Seed struct {
 	// SourceFileColumn adds a column _source_file holding each row's file,
 	// relative to Root with forward slashes (used by combined seeds).
 	SourceFileColumn bool
+
+	// Incremental loads only what changed since the last load: rows of
+	// files loaded before and unchanged stay, new files are appended,
+	// changed files replace their rows and rows of files that are gone are
+	// deleted, all in one transaction. It needs SourceFileColumn. The
+	// adapter records which files it loaded, with their fingerprints, in a
+	// table of its own in the seed's schema.
+	Incremental bool
+	// FullRefresh, with Incremental, reloads every file (and records them).
+	FullRefresh bool
+	// Fingerprints maps each file of Files (absolute path) to a text that
+	// changes when the file does (the runner uses size and modification
+	// time). Required with Incremental.
+	Fingerprints map[string]string
 }
 
 // Rows is a small, fully read query result (show, tests, run_query).

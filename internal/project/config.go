@@ -30,7 +30,7 @@ var modelConfigKeys = []string{
 // seedConfigKeys are the config keys a seed accepts.
 var seedConfigKeys = []string{
 	"schema", "alias", "tags", "enabled", "column_types", "delimiter", "sheet",
-	"combine", "full_refresh", "meta", "docs", "pre_hook", "post_hook",
+	"combine", "incremental", "full_refresh", "meta", "docs", "pre_hook", "post_hook",
 	"quote_columns", "database",
 }
 

@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
@@ -165,11 +168,34 @@ func (r *Runner) seed(ctx context.Context, n *compile.Node) Result {
 			types[k] = fmt.Sprint(v)
 		}
 	}
-	res, err := r.A.LoadSeed(ctx, adapter.Seed{
+	seed := adapter.Seed{
 		Relation: n.Relation, Root: r.M.Project.Root, Files: s.Files, Format: s.Format,
 		Sheet: s.Config.String("sheet"), Delimiter: s.Config.String("delimiter"),
 		ColumnTypes: types, SourceFileColumn: s.Combined,
-	})
+	}
+	if s.Config.Bool("incremental", false) {
+		// Rows are deleted per file, so even a single-file seed needs
+		// _source_file. A file's fingerprint is its size and modification
+		// time: hashing the content would read every file on every build.
+		seed.Incremental, seed.SourceFileColumn = true, true
+		seed.FullRefresh = r.Opts.FullRefresh
+		if v, ok := s.Config["full_refresh"].(bool); ok {
+			seed.FullRefresh = v
+		}
+		seed.Fingerprints = make(map[string]string, len(s.Files))
+		for _, f := range s.Files {
+			fi, err := os.Stat(f)
+			if err != nil {
+				var pe *fs.PathError
+				if rel, rerr := filepath.Rel(r.M.Project.Root, f); rerr == nil && errors.As(err, &pe) {
+					err = fmt.Errorf("%s: %w", filepath.ToSlash(rel), pe.Err)
+				}
+				return Result{Status: StatusError, Err: fmt.Errorf("seed %s: %w", n.Relation, err), Rows: -1}
+			}
+			seed.Fingerprints[f] = fmt.Sprintf("size=%d mtime=%s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
+		}
+	}
+	res, err := r.A.LoadSeed(ctx, seed)
 	if err != nil {
 		return Result{Status: StatusError, Err: err, Rows: -1}
 	}

@@ -32,6 +32,7 @@ type Adapter struct {
 	onStmt func(string)
 
 	schemaMu sync.Mutex // serialises CREATE SCHEMA
+	stateMu  sync.Mutex // serialises creating the incremental seeds' state tables
 }
 
 // cleanupTimeout bounds rollbacks and drops that run after the caller's

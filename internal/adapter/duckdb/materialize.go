@@ -116,6 +116,12 @@ func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relat
 // temporary relation. mapErr, when set, rewrites an error of the build
 // statement itself.
 func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error) (int64, error) {
+	return a.buildTableThen(ctx, conn, r, query, mapErr, nil)
+}
+
+// buildTableThen is buildTable running then, when set, in the same
+// transaction after the swap.
+func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error) (int64, error) {
 	tmp := adapter.Relation{Schema: r.Schema, Name: r.Name + tmpSuffix}
 	// A view that no longer binds (its source is gone) is still replaced.
 	kind, _, err := a.describe(ctx, conn, r)
@@ -142,8 +148,13 @@ func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Rela
 				return err
 			}
 		}
-		_, err = a.exec(ctx, conn, "ALTER TABLE "+relSQL(tmp)+" RENAME TO "+adapter.QuoteIdent(r.Name))
-		return err
+		if _, err := a.exec(ctx, conn, "ALTER TABLE "+relSQL(tmp)+" RENAME TO "+adapter.QuoteIdent(r.Name)); err != nil {
+			return err
+		}
+		if then != nil {
+			return then()
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/seedfile"
@@ -20,40 +21,93 @@ import (
 // readers and type inference as the DuckDB target), streams the rows to the
 // server with COPY in binary format, and swaps the new table in like a
 // table model. A file that can not be read leaves the old table in place.
+// An incremental seed copies only its new and changed files (see
+// loadSeedIncremental).
 func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
-	res, err := a.loadSeed(ctx, s)
+	var res adapter.Result
+	var err error
+	if s.Incremental {
+		res, err = a.loadSeedIncremental(ctx, s)
+	} else {
+		res, err = a.loadSeed(ctx, s)
+	}
 	if err != nil {
 		return adapter.Result{}, a.redact(fmt.Errorf("seed %s: %w", s.Relation, withDetail(err)))
 	}
 	return res, nil
 }
 
-func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+// seedReader is a seed's DuckDB expression, opened in a private in-memory
+// DuckDB, with the columns it returns.
+type seedReader struct {
+	s       adapter.Seed
+	expr    string
+	cleanup func()
+	db      *sql.DB
+	duck    *sql.Conn
+	cols    []seedColumn
+	duckCol []adapter.Column // as DuckDB describes them
+}
+
+func openSeedReader(ctx context.Context, s adapter.Seed) (*seedReader, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
-	defer cleanup()
 	if err != nil {
-		return adapter.Result{}, err
+		cleanup()
+		return nil, err
 	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return adapter.Result{}, err
+	r := &seedReader{s: s, expr: expr, cleanup: cleanup}
+	if r.db, err = sql.Open("duckdb", ""); err != nil {
+		r.Close()
+		return nil, err
 	}
-	defer db.Close()
-	duck, err := db.Conn(ctx)
-	if err != nil {
-		return adapter.Result{}, err
+	if r.duck, err = r.db.Conn(ctx); err != nil {
+		r.Close()
+		return nil, err
 	}
-	defer duck.Close()
+	if r.duckCol, err = seedfile.Describe(ctx, r.duck, expr); err != nil {
+		err = seedfile.Error(ctx, s, err)
+		r.Close()
+		return nil, err
+	}
+	r.cols = make([]seedColumn, len(r.duckCol))
+	for i, c := range r.duckCol {
+		r.cols[i] = mapDuckType(c.Name, c.Type)
+	}
+	return r, nil
+}
 
-	described, err := seedfile.Describe(ctx, duck, expr)
-	if err != nil {
-		return adapter.Result{}, seedfile.Error(ctx, s, err)
+func (r *seedReader) Close() {
+	if r.duck != nil {
+		_ = r.duck.Close()
 	}
-	cols := make([]seedColumn, len(described))
-	for i, c := range described {
-		cols[i] = mapDuckType(c.Name, c.Type)
+	if r.db != nil {
+		_ = r.db.Close()
 	}
+	r.cleanup()
+}
 
+// copyTo streams the seed's rows into the existing table rel with COPY.
+func (r *seedReader) copyTo(ctx context.Context, tx pgx.Tx, rel adapter.Relation) (int64, error) {
+	names := make([]string, len(r.cols))
+	selects := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		names[i] = c.name
+		selects[i] = c.selectExpr
+	}
+	src, err := r.duck.QueryContext(ctx, "SELECT "+strings.Join(selects, ", ")+" FROM "+r.expr)
+	if err != nil {
+		return 0, seedfile.Error(ctx, r.s, err)
+	}
+	defer src.Close()
+	rs := &rowSource{rows: src, cols: r.cols}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{rel.Schema, rel.Name}, names, rs)
+	if rs.readErr != nil {
+		return 0, seedfile.Error(ctx, r.s, rs.readErr)
+	}
+	return n, err
+}
+
+func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
 	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
 		return adapter.Result{}, err
 	}
@@ -62,7 +116,26 @@ func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 		return adapter.Result{}, err
 	}
 	defer conn.Release()
+	// Forgetting first is safe whatever happens next: with no record, an
+	// incremental load (should the seed become one again) loads it whole.
+	if err := forgetSeedFiles(ctx, conn, s.Relation); err != nil {
+		return adapter.Result{}, err
+	}
+	rows, notes, err := a.loadSeedWhole(ctx, conn, s, nil)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	return adapter.Result{RowsAffected: rows, Message: message(fmt.Sprintf("INSERT %d", rows), notes)}, nil
+}
 
+// loadSeedWhole builds the seed's table under a temporary name and swaps it
+// in; then, when set, runs in the same transaction.
+func (a *Adapter) loadSeedWhole(ctx context.Context, conn *pgxpool.Conn, s adapter.Seed, then func(pgx.Tx) error) (int64, []string, error) {
+	rd, err := openSeedReader(ctx, s)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rd.Close()
 	tmp := adapter.Relation{Schema: s.Relation.Schema, Name: tmpName(s.Relation.Name)}
 	var rows int64
 	var notes []string
@@ -70,37 +143,195 @@ func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
-		defs := make([]string, len(cols))
-		names := make([]string, len(cols))
-		selects := make([]string, len(cols))
-		for i, c := range cols {
+		defs := make([]string, len(rd.cols))
+		for i, c := range rd.cols {
 			defs[i] = adapter.QuoteIdent(c.name) + " " + c.pgType
-			names[i] = c.name
-			selects[i] = c.selectExpr
 		}
 		if _, err := tx.Exec(ctx, "CREATE TABLE "+relationSQL(tmp)+" ("+strings.Join(defs, ", ")+")"); err != nil {
 			return err
 		}
-		src, err := duck.QueryContext(ctx, "SELECT "+strings.Join(selects, ", ")+" FROM "+expr)
+		var err error
+		if rows, err = rd.copyTo(ctx, tx, tmp); err != nil {
+			return err
+		}
+		if notes, err = swap(ctx, tx, s.Relation, tmp.Name); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return rows, notes, nil
+}
+
+// loadSeedIncremental compares the seed's files with those recorded at its
+// last load and, in one transaction, deletes the rows of changed and
+// removed files (by _source_file), copies the rows of new and changed files
+// into the table, and updates the record. The seed is loaded whole (and
+// recorded) on a full refresh, when the table or the record is missing,
+// when the table has no _source_file column, and when no file is unchanged.
+func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+	s.SourceFileColumn = true
+	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
+		return adapter.Result{}, err
+	}
+	conn, err := a.pool.Acquire(ctx)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	defer conn.Release()
+	state := stateRelation(s.Relation)
+	if err := ensureStateTable(ctx, conn, state); err != nil {
+		return adapter.Result{}, err
+	}
+	loaded, err := loadedFiles(ctx, conn, state, s.Relation.Name)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	plan, err := seedfile.Plan(s, loaded)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	kind, cols, err := describe(ctx, conn, s.Relation)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	if s.FullRefresh || kind != adapter.KindTable || len(loaded) == 0 || len(plan.Unchanged) == 0 || !seedfile.HasSourceFile(cols) {
+		rows, notes, err := a.loadSeedWhole(ctx, conn, s, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1", s.Relation.Name); err != nil {
+				return err
+			}
+			return recordFiles(ctx, tx, state, s.Relation.Name, plan.Files)
+		})
 		if err != nil {
-			return seedfile.Error(ctx, s, err)
+			return adapter.Result{}, err
 		}
-		defer src.Close()
-		rs := &rowSource{rows: src, cols: cols}
-		rows, err = tx.CopyFrom(ctx, pgx.Identifier{tmp.Schema, tmp.Name}, names, rs)
-		if rs.readErr != nil {
-			return seedfile.Error(ctx, s, rs.readErr)
+		return adapter.Result{RowsAffected: rows, Message: message(seedfile.FullMessage(rows, len(plan.Files)), notes)}, nil
+	}
+	if plan.Nothing() {
+		return adapter.Result{RowsAffected: 0, Message: plan.Message(0, 0)}, nil
+	}
+
+	var rd *seedReader
+	if len(plan.Load) > 0 {
+		sub := s
+		sub.Files = plan.LoadPaths()
+		if rd, err = openSeedReader(ctx, sub); err != nil {
+			return adapter.Result{}, err
 		}
+		defer rd.Close()
+		newCols := make([]adapter.Column, len(rd.cols))
+		for i, c := range rd.cols {
+			newCols[i] = adapter.Column{Name: c.name, Type: c.pgType}
+		}
+		if err := seedfile.CheckColumns(s.Relation, cols, newCols, normalizeType); err != nil {
+			return adapter.Result{}, err
+		}
+	}
+	var inserted, deleted int64
+	err = a.inTx(ctx, conn, false, func(tx pgx.Tx) error {
+		if del := plan.Delete(); len(del) > 0 {
+			tag, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(s.Relation)+" WHERE "+adapter.QuoteIdent(seedfile.SourceFileColumn)+" = ANY($1)", del)
+			if err != nil {
+				return err
+			}
+			deleted = tag.RowsAffected()
+			if _, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1 AND file = ANY($2)", s.Relation.Name, del); err != nil {
+				return err
+			}
+		}
+		if rd == nil {
+			return nil
+		}
+		n, err := rd.copyTo(ctx, tx, s.Relation)
 		if err != nil {
 			return err
 		}
-		notes, err = swap(ctx, tx, s.Relation, tmp.Name)
-		return err
+		inserted = n
+		return recordFiles(ctx, tx, state, s.Relation.Name, plan.Load)
 	})
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	return adapter.Result{RowsAffected: rows, Message: message(fmt.Sprintf("INSERT %d", rows), notes)}, nil
+	return adapter.Result{RowsAffected: inserted, Message: plan.Message(inserted, deleted)}, nil
+}
+
+// normalizeType spells the types mapDuckType picks as format_type reports
+// them, so that a file's columns compare with the table's.
+func normalizeType(t string) string {
+	switch t = strings.ToLower(strings.TrimSpace(t)); t {
+	case "timestamp":
+		return "timestamp without time zone"
+	case "timestamptz":
+		return "timestamp with time zone"
+	case "time":
+		return "time without time zone"
+	}
+	return t
+}
+
+func stateRelation(seed adapter.Relation) adapter.Relation {
+	return adapter.Relation{Schema: seed.Schema, Name: seedfile.StateTable}
+}
+
+// ensureStateTable creates the record of loaded files on demand.
+func ensureStateTable(ctx context.Context, q querier, state adapter.Relation) error {
+	c := seedfile.StateColumns
+	_, err := q.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s text NOT NULL, %s text NOT NULL, %s text NOT NULL)",
+		relationSQL(state), c[0], c[1], c[2]))
+	// Two sessions creating it at once race on the catalog.
+	if err != nil && !isSQLState(err, "42P07", "42710", "23505") {
+		return fmt.Errorf("creating %s: %w", state, err)
+	}
+	return nil
+}
+
+// loadedFiles reads the recorded fingerprints of seed's files, keyed by
+// relative path.
+func loadedFiles(ctx context.Context, q querier, state adapter.Relation, seed string) (map[string]string, error) {
+	rows, err := q.Query(ctx, "SELECT file, fingerprint FROM "+relationSQL(state)+" WHERE seed = $1", seed)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", state, err)
+	}
+	out := map[string]string{}
+	var file, fp string
+	_, err = pgx.ForEachRow(rows, []any{&file, &fp}, func() error {
+		out[file] = fp
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", state, err)
+	}
+	return out, nil
+}
+
+func recordFiles(ctx context.Context, tx pgx.Tx, state adapter.Relation, seed string, files []seedfile.File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	rels := make([]string, len(files))
+	fps := make([]string, len(files))
+	for i, f := range files {
+		rels[i], fps[i] = f.Rel, f.Fingerprint
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO "+relationSQL(state)+" SELECT $1::text, f, fp FROM unnest($2::text[], $3::text[]) AS u(f, fp)", seed, rels, fps)
+	return err
+}
+
+// forgetSeedFiles drops what an incremental load recorded about seed r, if
+// anything.
+func forgetSeedFiles(ctx context.Context, q querier, r adapter.Relation) error {
+	state := stateRelation(r)
+	ri, err := lookup(ctx, q, state)
+	if err != nil || ri.relkind != "r" {
+		return err
+	}
+	_, err = q.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1", r.Name)
+	return err
 }
 
 // seedColumn is how one DuckDB column reaches PostgreSQL.
