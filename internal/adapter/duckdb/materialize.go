@@ -30,12 +30,12 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if m.Relation.Schema == "" || m.Relation.Name == "" {
 		return adapter.Result{}, errors.New("relation needs a schema and a name")
 	}
-	var plan incrementalPlan
+	var plan adapter.IncrementalPlan
 	switch m.Materialized {
 	case "view", "table":
 	case "incremental":
 		var err error
-		if plan, err = planIncremental(m); err != nil {
+		if plan, err = adapter.PlanIncremental(m); err != nil {
 			return adapter.Result{}, err
 		}
 	default:
@@ -82,7 +82,7 @@ func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hoo
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%s %d (%s): %w", kind, i+1, clip(strings.Join(strings.Fields(h), " "), 60), err)
+			return fmt.Errorf("%s %d (%s): %w", kind, i+1, adapter.Clip(strings.Join(strings.Fields(h), " "), 60), err)
 		}
 	}
 	return nil
@@ -170,51 +170,9 @@ func (a *Adapter) count(ctx context.Context, conn *sql.Conn, relation string) (i
 	return n, err
 }
 
-type incrementalPlan struct {
-	strategy       string
-	keys           []string
-	onSchemaChange string
-}
-
-// planIncremental validates the incremental config up front, so a bad
-// strategy fails on the first (full) build too, not only on later runs.
-func planIncremental(m adapter.Materialization) (incrementalPlan, error) {
-	p := incrementalPlan{strategy: m.Strategy, onSchemaChange: m.OnSchemaChange}
-	for _, k := range m.UniqueKey {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			return p, errors.New("unique_key has an empty column name")
-		}
-		p.keys = append(p.keys, k)
-	}
-	if p.strategy == "" {
-		p.strategy = "append"
-		if len(p.keys) > 0 {
-			p.strategy = "merge"
-		}
-	}
-	switch p.strategy {
-	case "append":
-	case "merge", "delete+insert":
-		if len(p.keys) == 0 {
-			return p, fmt.Errorf("incremental_strategy %s needs a unique_key (one column or a list)", p.strategy)
-		}
-	default:
-		return p, fmt.Errorf("unknown incremental_strategy %q (want append, merge or delete+insert)", p.strategy)
-	}
-	switch p.onSchemaChange {
-	case "":
-		p.onSchemaChange = "ignore"
-	case "ignore", "fail", "append_new_columns":
-	default:
-		return p, fmt.Errorf("unknown on_schema_change %q (want ignore, fail or append_new_columns)", p.onSchemaChange)
-	}
-	return p, nil
-}
-
 // buildIncremental stages the model's rows in a temporary table and applies
 // the strategy to the existing table in one transaction.
-func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p incrementalPlan) (adapter.Result, error) {
+func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan) (adapter.Result, error) {
 	kind, _, err := a.describe(ctx, conn, m.Relation)
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
@@ -247,7 +205,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		if err != nil {
 			return err
 		}
-		cols, add, err := reconcile(m.Relation, p, stageCols, targetCols)
+		cols, add, err := p.Reconcile(m.Relation, stageCols, targetCols, strings.ToLower)
 		if err != nil {
 			return err
 		}
@@ -258,14 +216,14 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		}
 		colList := quoteAll(cols, "")
 		insert := "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM " + stage
-		switch p.strategy {
+		switch p.Strategy {
 		case "append":
 			res.Message = fmt.Sprintf("INSERT %d", n)
 			if _, err := a.exec(ctx, conn, insert); err != nil {
 				return err
 			}
 		case "delete+insert":
-			del := "DELETE FROM " + target + " AS t WHERE EXISTS (SELECT 1 FROM " + stage + " AS s WHERE " + keyMatch(p.keys) + ")"
+			del := "DELETE FROM " + target + " AS t WHERE EXISTS (SELECT 1 FROM " + stage + " AS s WHERE " + keyMatch(p.Keys) + ")"
 			deleted, err := a.exec(ctx, conn, del)
 			if err != nil {
 				return err
@@ -275,7 +233,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 			}
 			res.Message = fmt.Sprintf("DELETE %d, INSERT %d", deleted, n)
 		case "merge":
-			if _, err := a.exec(ctx, conn, mergeSQL(target, stage, cols, p.keys)); err != nil {
+			if _, err := a.exec(ctx, conn, mergeSQL(target, stage, cols, p.Keys)); err != nil {
 				return err
 			}
 			res.Message = fmt.Sprintf("MERGE %d", n)
@@ -288,68 +246,6 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		return adapter.Result{}, err
 	}
 	return res, nil
-}
-
-// reconcile compares the staged columns with the existing table's and
-// returns the columns to write and those to add, per on_schema_change.
-// Names compare case-insensitively, as DuckDB resolves them.
-func reconcile(r adapter.Relation, p incrementalPlan, stage, target []adapter.Column) (write []string, add []adapter.Column, err error) {
-	inTarget := map[string]bool{}
-	for _, c := range target {
-		inTarget[strings.ToLower(c.Name)] = true
-	}
-	inStage := map[string]bool{}
-	var common, added []string
-	for _, c := range stage {
-		inStage[strings.ToLower(c.Name)] = true
-		if inTarget[strings.ToLower(c.Name)] {
-			common = append(common, c.Name)
-		} else {
-			added = append(added, c.Name)
-			add = append(add, c)
-		}
-	}
-	var removed []string
-	for _, c := range target {
-		if !inStage[strings.ToLower(c.Name)] {
-			removed = append(removed, c.Name)
-		}
-	}
-	switch p.onSchemaChange {
-	case "fail":
-		if len(added) > 0 || len(removed) > 0 {
-			var parts []string
-			if len(added) > 0 {
-				parts = append(parts, "new columns "+strings.Join(added, ", "))
-			}
-			if len(removed) > 0 {
-				parts = append(parts, "missing columns "+strings.Join(removed, ", "))
-			}
-			return nil, nil, fmt.Errorf("the model's columns differ from the existing table %s: %s "+
-				"(on_schema_change is fail; use append_new_columns or ignore, or rebuild with --full-refresh)",
-				r, strings.Join(parts, "; "))
-		}
-		write = common
-	case "append_new_columns":
-		write = append(common, added...)
-	default:
-		write, add = common, nil
-	}
-	if len(write) == 0 {
-		return nil, nil, fmt.Errorf("the model has no column in common with the existing table %s", r)
-	}
-	for _, k := range p.keys {
-		if p.strategy == "append" {
-			break
-		}
-		if !inStage[strings.ToLower(k)] {
-			return nil, nil, fmt.Errorf("unique_key column %q is not among the model's columns", k)
-		}
-		if !inTarget[strings.ToLower(k)] {
-			return nil, nil, fmt.Errorf("unique_key column %q is not in the existing table %s", k, r)
-		}
-	}
-	return write, add, nil
 }
 
 // keyMatch is the NULL-safe equality of the unique key between t and s.
@@ -389,12 +285,4 @@ func quoteAll(cols []string, prefix string) string {
 		q[i] = prefix + adapter.QuoteIdent(c)
 	}
 	return strings.Join(q, ", ")
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -52,13 +52,13 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if m.Relation.Schema == "" || m.Relation.Name == "" {
 		return adapter.Result{}, errors.New("relation needs a schema and a name")
 	}
-	var plan incrementalPlan
+	var plan adapter.IncrementalPlan
 	switch m.Materialized {
 	case "view", "table":
 	case "incremental":
 		// Checked on full builds too, so a typo fails on the first run.
 		var err error
-		if plan, err = planIncremental(m); err != nil {
+		if plan, err = adapter.PlanIncremental(m); err != nil {
 			return adapter.Result{}, err
 		}
 	default:
@@ -103,58 +103,10 @@ func runHooks(ctx context.Context, conn *pgxpool.Conn, kind string, hooks []stri
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("%s %d (%s): %w", kind, i+1, clip(strings.Join(strings.Fields(h), " "), 60), withDetail(err))
+			return fmt.Errorf("%s %d (%s): %w", kind, i+1, adapter.Clip(strings.Join(strings.Fields(h), " "), 60), withDetail(err))
 		}
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
-
-type incrementalPlan struct {
-	strategy       string
-	keys           []string
-	onSchemaChange string
-}
-
-func planIncremental(m adapter.Materialization) (incrementalPlan, error) {
-	p := incrementalPlan{strategy: m.Strategy, onSchemaChange: m.OnSchemaChange}
-	for _, k := range m.UniqueKey {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			return p, errors.New("unique_key has an empty column name")
-		}
-		p.keys = append(p.keys, k)
-	}
-	if p.strategy == "" {
-		p.strategy = "append"
-		if len(p.keys) > 0 {
-			p.strategy = "merge"
-		}
-	}
-	switch p.strategy {
-	case "append":
-	case "merge", "delete+insert":
-		if len(p.keys) == 0 {
-			return p, fmt.Errorf("incremental_strategy %s needs a unique_key (one column or a list)", p.strategy)
-		}
-	default:
-		return p, fmt.Errorf("unknown incremental_strategy %q (want append, merge or delete+insert)", p.strategy)
-	}
-	switch p.onSchemaChange {
-	case "":
-		p.onSchemaChange = "ignore"
-	case "ignore", "fail", "append_new_columns":
-	default:
-		return p, fmt.Errorf("unknown on_schema_change %q (want ignore, fail or append_new_columns)", p.onSchemaChange)
-	}
-	return p, nil
 }
 
 // inTx runs fn in a transaction on conn; with force it starts with
@@ -450,7 +402,7 @@ const newRowsTable = "pg_temp.ingot_new_rows"
 
 // buildIncremental stages the model's rows in a temporary table and applies
 // the strategy to the existing table, in one transaction.
-func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m adapter.Materialization, p incrementalPlan) (adapter.Result, error) {
+func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m adapter.Materialization, p adapter.IncrementalPlan) (adapter.Result, error) {
 	ri, err := lookup(ctx, conn, m.Relation)
 	if err != nil {
 		return adapter.Result{}, err
@@ -474,7 +426,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m ad
 		if err != nil {
 			return err
 		}
-		cols, add, err := reconcile(m.Relation, p, newCols, oldCols)
+		cols, add, err := p.Reconcile(m.Relation, newCols, oldCols, func(s string) string { return s })
 		if err != nil {
 			return err
 		}
@@ -511,74 +463,13 @@ func columnsOf(ctx context.Context, tx pgx.Tx, regclass string) ([]adapter.Colum
 	return columns(ctx, tx, oid)
 }
 
-// reconcile compares the model's columns with the existing table's and
-// returns the columns to write and those to add, per on_schema_change.
-// PostgreSQL names are case-sensitive once quoted, so they compare exactly.
-func reconcile(r adapter.Relation, p incrementalPlan, model, table []adapter.Column) (write []string, add []adapter.Column, err error) {
-	inTable := map[string]bool{}
-	for _, c := range table {
-		inTable[c.Name] = true
-	}
-	inModel := map[string]bool{}
-	var common, added []string
-	for _, c := range model {
-		inModel[c.Name] = true
-		if inTable[c.Name] {
-			common = append(common, c.Name)
-		} else {
-			added = append(added, c.Name)
-			add = append(add, c)
-		}
-	}
-	var removed []string
-	for _, c := range table {
-		if !inModel[c.Name] {
-			removed = append(removed, c.Name)
-		}
-	}
-	switch p.onSchemaChange {
-	case "fail":
-		if len(added) > 0 || len(removed) > 0 {
-			var parts []string
-			if len(added) > 0 {
-				parts = append(parts, "new columns "+strings.Join(added, ", "))
-			}
-			if len(removed) > 0 {
-				parts = append(parts, "missing columns "+strings.Join(removed, ", "))
-			}
-			return nil, nil, fmt.Errorf("the model's columns differ from the existing table %s: %s "+
-				"(on_schema_change is fail; use append_new_columns or ignore, or rebuild with --full-refresh)",
-				r, strings.Join(parts, "; "))
-		}
-		write = common
-	case "append_new_columns":
-		write = append(common, added...)
-	default:
-		write, add = common, nil
-	}
-	if len(write) == 0 {
-		return nil, nil, fmt.Errorf("the model has no column in common with the existing table %s", r)
-	}
-	if p.strategy != "append" {
-		for _, k := range p.keys {
-			if !inModel[k] {
-				return nil, nil, fmt.Errorf("unique_key column %q is not among the model's columns", k)
-			}
-			if !inTable[k] {
-				return nil, nil, fmt.Errorf("unique_key column %q is not in the existing table %s", k, r)
-			}
-		}
-	}
-	return write, add, nil
-}
-
 // applyStrategy writes the staged rows (n of them) into r and returns the
 // result message.
-func (a *Adapter) applyStrategy(ctx context.Context, tx pgx.Tx, p incrementalPlan, r adapter.Relation, cols []string, n int64) (string, error) {
+func (a *Adapter) applyStrategy(ctx context.Context, tx pgx.Tx, p adapter.IncrementalPlan, r adapter.Relation, cols []string, n int64) (string, error) {
 	target := relationSQL(r)
 	list := quoteList(cols, "")
 	insert := "INSERT INTO " + target + " (" + list + ") SELECT " + list + " FROM " + newRowsTable
-	if p.strategy == "append" {
+	if p.Strategy == "append" {
 		_, err := tx.Exec(ctx, insert)
 		return fmt.Sprintf("INSERT %d", n), err
 	}
@@ -587,7 +478,7 @@ func (a *Adapter) applyStrategy(ctx context.Context, tx pgx.Tx, p incrementalPla
 	// is exact when the new rows have no NULL key: a NULL in the table can
 	// then never match anyway. Only otherwise use IS NOT DISTINCT FROM.
 	var nullTests []string
-	for _, k := range p.keys {
+	for _, k := range p.Keys {
 		nullTests = append(nullTests, adapter.QuoteIdent(k)+" IS NULL")
 	}
 	var hasNull bool
@@ -599,13 +490,13 @@ func (a *Adapter) applyStrategy(ctx context.Context, tx pgx.Tx, p incrementalPla
 		op = " IS NOT DISTINCT FROM "
 	}
 	var conds []string
-	for _, k := range p.keys {
+	for _, k := range p.Keys {
 		q := adapter.QuoteIdent(k)
 		conds = append(conds, "t."+q+op+"s."+q)
 	}
 	on := strings.Join(conds, " AND ")
 
-	if p.strategy == "delete+insert" {
+	if p.Strategy == "delete+insert" {
 		tag, err := tx.Exec(ctx, "DELETE FROM "+target+" AS t USING "+newRowsTable+" AS s WHERE "+on)
 		if err != nil {
 			return "", err
@@ -619,7 +510,7 @@ func (a *Adapter) applyStrategy(ctx context.Context, tx pgx.Tx, p incrementalPla
 	// merge
 	var sets []string
 	for _, c := range cols {
-		if !slices.Contains(p.keys, c) {
+		if !slices.Contains(p.Keys, c) {
 			q := adapter.QuoteIdent(c)
 			sets = append(sets, q+" = s."+q)
 		}
