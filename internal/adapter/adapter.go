@@ -162,3 +162,17 @@ var ErrLocked = errors.New("another ingot run holds the lock on this target")
 func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// Maps returns the rows as maps from column name to value, the shape
+// run_query hands to templates.
+func (r *Rows) Maps() []map[string]any {
+	out := make([]map[string]any, len(r.Rows))
+	for i, row := range r.Rows {
+		m := make(map[string]any, len(r.Columns))
+		for j, c := range r.Columns {
+			m[c.Name] = row[j]
+		}
+		out[i] = m
+	}
+	return out
+}

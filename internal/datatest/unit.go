@@ -442,15 +442,7 @@ func queryMaps(ctx context.Context, db adapter.Adapter, q string) ([]map[string]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(rows.Rows))
-	for i, row := range rows.Rows {
-		m := make(map[string]any, len(rows.Columns))
-		for j, c := range rows.Columns {
-			m[c.Name] = row[j]
-		}
-		out[i] = m
-	}
-	return out, nil
+	return rows.Maps(), nil
 }
 
 // schemaCache remembers the columns of unit-test inputs for the run; each

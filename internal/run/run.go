@@ -274,15 +274,7 @@ func (r *Runner) query(ctx context.Context, sql string) ([]map[string]any, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(rows.Rows))
-	for i, row := range rows.Rows {
-		m := make(map[string]any, len(rows.Columns))
-		for j, c := range rows.Columns {
-			m[c.Name] = row[j]
-		}
-		out[i] = m
-	}
-	return out, nil
+	return rows.Maps(), nil
 }
 
 func (r *Runner) emit(e Event) {
