@@ -13,6 +13,9 @@ import (
 	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
+// The property file structs are filled by decodeProps; their yaml tags
+// name the keys it accepts (tests check the two agree, and compare it
+// with go-yaml's strict decoder).
 type propsFileYAML struct {
 	Version   any             `yaml:"version"`
 	Models    []nodePropsYAML `yaml:"models"`
@@ -74,30 +77,38 @@ type sourceTableYAML struct {
 }
 
 type unitTestYAML struct {
-	Name        Node   `yaml:"name"`
-	Model       string `yaml:"model"`
-	Description string `yaml:"description"`
-	Given       []struct {
-		Input  Node   `yaml:"input"`
-		Format string `yaml:"format"`
-		Rows   any    `yaml:"rows"`
-	} `yaml:"given"`
-	Expect struct {
-		Format  string `yaml:"format"`
-		Rows    any    `yaml:"rows"`
-		Ordered bool   `yaml:"ordered"`
-	} `yaml:"expect"`
-	Overrides struct {
-		Vars   map[string]any `yaml:"vars"`
-		Macros map[string]any `yaml:"macros"`
-		// is_incremental may also be given under macros, as dbt does.
-		IsIncremental bool `yaml:"is_incremental"`
-		This          any  `yaml:"this"`
-	} `yaml:"overrides"`
-	Config struct {
-		Tags []string       `yaml:"tags"`
-		Meta map[string]any `yaml:"meta"`
-	} `yaml:"config"`
+	Name        Node            `yaml:"name"`
+	Model       string          `yaml:"model"`
+	Description string          `yaml:"description"`
+	Given       []unitGivenYAML `yaml:"given"`
+	Expect      unitExpectYAML  `yaml:"expect"`
+	Overrides   unitOverYAML    `yaml:"overrides"`
+	Config      unitConfigYAML  `yaml:"config"`
+}
+
+type unitGivenYAML struct {
+	Input  Node   `yaml:"input"`
+	Format string `yaml:"format"`
+	Rows   any    `yaml:"rows"`
+}
+
+type unitExpectYAML struct {
+	Format  string `yaml:"format"`
+	Rows    any    `yaml:"rows"`
+	Ordered bool   `yaml:"ordered"`
+}
+
+type unitOverYAML struct {
+	Vars   map[string]any `yaml:"vars"`
+	Macros map[string]any `yaml:"macros"`
+	// is_incremental may also be given under macros, as dbt does.
+	IsIncremental bool `yaml:"is_incremental"`
+	This          any  `yaml:"this"`
+}
+
+type unitConfigYAML struct {
+	Tags []string       `yaml:"tags"`
+	Meta map[string]any `yaml:"meta"`
 }
 
 var allPropKeys = []string{
@@ -125,7 +136,8 @@ func (p *Project) loadProperties() error {
 		seeds[s.Name] = s
 	}
 	// Decoding YAML is most of the cost of loading a large project, so
-	// files are decoded in parallel and applied in path order.
+	// files are decoded in parallel (see decodeProps) and applied in path
+	// order.
 	type decoded struct {
 		src []byte
 		pf  propsFileYAML
@@ -141,7 +153,7 @@ func (p *Project) loadProperties() error {
 				return err
 			}
 			files[i].src = src
-			files[i].err = decodeStrict(p.rel(path), src, &files[i].pf, allPropKeys)
+			files[i].pf, files[i].err = decodeProps(p.rel(path), src)
 			return nil
 		})
 	}

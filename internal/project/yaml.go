@@ -12,7 +12,6 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/ingot-dev/ingot/internal/diag"
-	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 // yamlError turns a go-yaml error into a located diagnostic. Unknown keys
@@ -26,13 +25,7 @@ func yamlError(file string, src []byte, err error, known []string) error {
 	msg := ye.GetMessage()
 	var uf *yaml.UnknownFieldError
 	if errors.As(err, &uf) {
-		key := unknownField(msg)
-		msg = fmt.Sprintf("unknown key %q", key)
-		if s := textutil.Suggest(key, known); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		} else if len(known) > 0 {
-			msg += " (known keys: " + strings.Join(known, ", ") + ")"
-		}
+		msg = unknownKeyMsg(unknownField(msg), known)
 	}
 	d := diag.At(file, src, pos.Line, pos.Column, "%s", msg)
 	d.Err = err
