@@ -14,6 +14,22 @@ type IncrementalPlan struct {
 	OnSchemaChange string   // ignore, fail or append_new_columns
 }
 
+// Check validates a materialization request before anything is sent, and
+// returns the incremental plan of incremental models (checked on full
+// builds too, so a typo fails on the first run).
+func (m Materialization) Check() (IncrementalPlan, error) {
+	if m.Relation.Schema == "" || m.Relation.Name == "" {
+		return IncrementalPlan{}, errors.New("relation needs a schema and a name")
+	}
+	switch m.Materialized {
+	case "view", "table":
+		return IncrementalPlan{}, nil
+	case "incremental":
+		return PlanIncremental(m)
+	}
+	return IncrementalPlan{}, fmt.Errorf("unknown materialization %q (want view, table or incremental)", m.Materialized)
+}
+
 // PlanIncremental validates the incremental config up front, so a bad
 // strategy fails on the first (full) build too, not only on later runs.
 func PlanIncremental(m Materialization) (IncrementalPlan, error) {

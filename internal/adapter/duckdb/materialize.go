@@ -3,7 +3,6 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -27,19 +26,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapter.Materialization) (a
 }
 
 func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (adapter.Result, error) {
-	if m.Relation.Schema == "" || m.Relation.Name == "" {
-		return adapter.Result{}, errors.New("relation needs a schema and a name")
-	}
-	var plan adapter.IncrementalPlan
-	switch m.Materialized {
-	case "view", "table":
-	case "incremental":
-		var err error
-		if plan, err = adapter.PlanIncremental(m); err != nil {
-			return adapter.Result{}, err
-		}
-	default:
-		return adapter.Result{}, fmt.Errorf("unknown materialization %q (want view, table or incremental)", m.Materialized)
+	plan, err := m.Check()
+	if err != nil {
+		return adapter.Result{}, err
 	}
 	if err := a.EnsureSchema(ctx, m.Relation.Schema); err != nil {
 		return adapter.Result{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,20 +48,9 @@ func (a *Adapter) Materialize(ctx context.Context, m adapter.Materialization) (a
 }
 
 func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (adapter.Result, error) {
-	if m.Relation.Schema == "" || m.Relation.Name == "" {
-		return adapter.Result{}, errors.New("relation needs a schema and a name")
-	}
-	var plan adapter.IncrementalPlan
-	switch m.Materialized {
-	case "view", "table":
-	case "incremental":
-		// Checked on full builds too, so a typo fails on the first run.
-		var err error
-		if plan, err = adapter.PlanIncremental(m); err != nil {
-			return adapter.Result{}, err
-		}
-	default:
-		return adapter.Result{}, fmt.Errorf("unknown materialization %q (want view, table or incremental)", m.Materialized)
+	plan, err := m.Check()
+	if err != nil {
+		return adapter.Result{}, err
 	}
 	if err := a.EnsureSchema(ctx, m.Relation.Schema); err != nil {
 		return adapter.Result{}, err
