@@ -1,7 +1,8 @@
 // Package graph holds the project's dependency DAG: validation (duplicates,
 // unknown parents, every cycle), a stable topological order and dbt's node
 // selection grammar. It executes nothing and knows nothing of the rest of
-// ingot, so it can be tested on plain node lists.
+// ingot (but for the shared typo suggestions), so it can be tested on plain
+// node lists.
 package graph
 
 import (
@@ -10,6 +11,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 // Node is one vertex of the DAG as the project loader describes it.
@@ -128,7 +131,7 @@ func New(nodes []Node) (*Graph, error) {
 						ids[k] = m.ID
 					}
 				}
-				errs = append(errs, &UnknownParentError{ID: n.ID, Parent: p, Suggestion: Suggest(p, ids)})
+				errs = append(errs, &UnknownParentError{ID: n.ID, Parent: p, Suggestion: textutil.Suggest(p, ids)})
 				continue
 			}
 			g.parents[i] = append(g.parents[i], j)

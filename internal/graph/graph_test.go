@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 func mustNew(t *testing.T, nodes []Node) *Graph {
@@ -252,11 +254,11 @@ func TestSuggest(t *testing.T) {
 		{"invoices", ""}, // exact match: nothing to suggest
 	}
 	for _, tt := range tests {
-		if got := Suggest(tt.in, cands); got != tt.want {
+		if got := textutil.Suggest(tt.in, cands); got != tt.want {
 			t.Errorf("Suggest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	if got := Suggest("abcd", []string{"abcx", "abce"}); got != "abce" {
+	if got := textutil.Suggest("abcd", []string{"abcx", "abce"}); got != "abce" {
 		t.Errorf("tie should go to the alphabetically first, got %q", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 // Selector methods. A criterion without "method:" uses MethodFQN, or
@@ -177,7 +179,7 @@ func parseCriterion(raw string) (Criterion, error) {
 			return bad("missing config key: use config.KEY:VALUE")
 		default:
 			reason := fmt.Sprintf("unknown method %q", method)
-			if s := Suggest(method, append(simpleMethods(), "config.KEY")); s != "" {
+			if s := textutil.Suggest(method, append(simpleMethods(), "config.KEY")); s != "" {
 				reason += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			return bad("%s", reason)
@@ -560,7 +562,7 @@ func (g *Graph) nothingWarning(s Selector) string {
 		if slices.Contains(g.match(c), true) {
 			continue
 		}
-		if hint := Suggest(c.Value, g.candidates(c)); hint != "" {
+		if hint := textutil.Suggest(c.Value, g.candidates(c)); hint != "" {
 			hints = append(hints, strings.Replace(c.Raw, c.Value, hint, 1))
 		}
 	}

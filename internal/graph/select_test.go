@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 // medallion is a small project: seeds → bronze → silver → gold, a source,
@@ -333,6 +335,6 @@ func FuzzParseSelector(f *testing.F) {
 			}
 		}
 		_, _ = g.Select([]string{s}, []string{s}, SelectOptions{})
-		_ = Suggest(s, []string{"a", "abc", s + "x"})
+		_ = textutil.Suggest(s, []string{"a", "abc", s + "x"})
 	})
 }
