@@ -60,15 +60,11 @@ func run(ctx context.Context, sizesFlag string, runs int, write string, keep boo
 	if runs < 1 {
 		return errors.New("-runs must be at least 1")
 	}
-	tmp, err := os.MkdirTemp("", "ingot-bench-compile-")
+	tmp, cleanup, err := benchproc.WorkDir("", "compile", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Printf("projects kept in %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	exe, err := benchproc.Binary(ctx, bin, tmp)
 	if err != nil {
 		return err

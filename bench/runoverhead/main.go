@@ -54,15 +54,11 @@ func run(ctx context.Context, n, chain, threads, runs int, keep bool, bin string
 	if n < 1 || chain < 1 || runs < 1 || threads < 1 {
 		return errors.New("-n, -chain, -runs and -threads must be at least 1")
 	}
-	tmp, err := os.MkdirTemp("", "ingot-bench-runoverhead-")
+	tmp, cleanup, err := benchproc.WorkDir("", "runoverhead", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Printf("projects kept in %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	exe, err := benchproc.Binary(ctx, bin, tmp)
 	if err != nil {
 		return err

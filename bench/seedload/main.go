@@ -119,15 +119,11 @@ func run(ctx context.Context, sizesFlag string, runs int, parent string, keep bo
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "ingot-bench-seedload-")
+	tmp, cleanup, err := benchproc.WorkDir(parent, "seedload", keep)
 	if err != nil {
 		return err
 	}
-	if keep {
-		fmt.Printf("files kept in %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	exe, err := benchproc.Binary(ctx, bin, tmp)
 	if err != nil {
 		return err

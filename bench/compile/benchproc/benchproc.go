@@ -128,3 +128,18 @@ func Ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 
 // Secs formats a duration in seconds.
 func Secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+// WorkDir creates a temporary directory (under parent, "" for the system
+// default) for a benchmark's projects and files. The returned cleanup
+// removes it unless keep is set, in which case its path is printed.
+func WorkDir(parent, name string, keep bool) (string, func(), error) {
+	dir, err := os.MkdirTemp(parent, "ingot-bench-"+name+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	if keep {
+		fmt.Printf("files kept in %s\n", dir)
+		return dir, func() {}, nil
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
