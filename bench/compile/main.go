@@ -7,7 +7,7 @@
 //
 //	go run ./bench/compile                      # N = 1,000 and 10,000, 5 runs each
 //	go run ./bench/compile -n 500 -runs 3
-//	go run ./bench/compile -write /tmp/p10k -n 10000   # only generate
+//	go run ./bench/compile -write p10k -n 10000   # only generate
 package main
 
 import (

@@ -1,8 +1,8 @@
 // Command gen writes N synthetic notification events in the format of
 // seeds/notifications/*.jsonl. From the repository root:
 //
-//	go run ./bench/notifications/gen -n 10000000 -o /tmp/events.jsonl
-//	go run ./bench/notifications/gen -n 100000000 -o /tmp/events.jsonl
+//	go run ./bench/notifications/gen -n 10000000 -o events.jsonl
+//	go run ./bench/notifications/gen -n 100000000 -o events.jsonl
 //
 // A follow-up batch continues the same stream: pass -first-seq with the
 // next_seq the previous run printed, e.g. 1% more events of which 10% arrive
