@@ -3,9 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/big"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,32 +65,12 @@ func (a *Adapter) Query(ctx context.Context, q string, limit int) (*adapter.Rows
 // int64, float64, string, time.Time (UTC), []byte, []any, map[string]any.
 // dbType is the column's DuckDB type; "" inside lists and structs.
 func normalize(v any, dbType string) any {
+	if n, ok := adapter.Number(v); ok {
+		return n
+	}
 	switch x := v.(type) {
 	case nil, bool, string, int64, float64:
 		return x
-	case int8:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x)
-		}
-		return strconv.FormatUint(x, 10)
-	case float32:
-		// Through its shortest decimal form, so 0.1f reads 0.1, not 0.10000000149.
-		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-		return f
 	case *big.Int:
 		if x == nil {
 			return nil

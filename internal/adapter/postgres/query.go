@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"time"
 
@@ -180,30 +179,12 @@ func isNative(oid uint32) bool {
 // normalize maps a Go value decoded by pgx to nil, bool, int64, float64,
 // string, time.Time (UTC), []byte, []any or map[string]any.
 func normalize(v any) any {
+	if n, ok := adapter.Number(v); ok {
+		return n
+	}
 	switch x := v.(type) {
 	case nil, bool, int64, float64, string, []byte:
 		return x
-	case int:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x)
-		}
-		return fmt.Sprint(x)
-	case float32:
-		return float64(x)
 	case pgtype.Numeric:
 		f, err := x.Float64Value()
 		if err != nil || !f.Valid {
