@@ -20,6 +20,9 @@ Run-time values
   sn_as_of                       -> DATE literal of var as_of (default: the run's date)
 Aggregates and shared queries (documented where defined, below)
   sn_latest_text    "value" "at" -> aggregate: the value of the latest row (DuckDB arg_max, PostgreSQL array_agg)
+  sn_later_text     "value_a" "at_a" "value_b" "at_b" -> the value of the later pair (merges two sn_latest_text results)
+Tests
+  sn_newest_batch   relation     -> condition for a test's where: the rows of the relation's newest _batch
   sn_sales_checked  relation     -> every raw sale with its parsed fields and reject_reason
 */ -}}
 
@@ -146,3 +149,35 @@ every value is null.
 */ -}}
 {{ define "duckdb__sn_latest_text" }}arg_max({{ index . 0 }}, ({{ index . 1 }}, {{ index . 0 }})){{ end }}
 {{ define "postgres__sn_latest_text" }}(array_agg({{ index . 0 }} order by {{ index . 1 }} desc, {{ collate_c (index . 0) }} desc) filter (where {{ index . 0 }} is not null))[1]{{ end }}
+
+{{- /*
+sn_later_text "value_a" "at_a" "value_b" "at_b" -> the value of the later of
+two (value, at) pairs, as sn_latest_text would pick it from the rows behind
+both: a null value never wins, ties on at go to the greatest value (byte
+order). Incremental models use it to merge what they stored with a new
+batch; at_x is the time of value_x's row (null only when value_x is).
+*/ -}}
+{{ define "default__sn_later_text" }}case
+  when {{ index . 2 }} is null then {{ index . 0 }}
+  when {{ index . 0 }} is null then {{ index . 2 }}
+  when {{ index . 1 }} > {{ index . 3 }} then {{ index . 0 }}
+  when {{ index . 1 }} < {{ index . 3 }} then {{ index . 2 }}
+  when {{ collate_c (index . 0) }} > {{ collate_c (index . 2) }} then {{ index . 0 }}
+  else {{ index . 2 }}
+end{{ end }}
+
+{{- /*
+sn_newest_batch relation -> a condition on _batch for a data test's where:
+only the rows the newest build of an incremental notification model wrote
+(all rows after a full build). The models keep their keys unique across
+builds by construction (silver.notifications inserts only unseen
+message_ids, gold.notifications_per_minute merges on its key; both are unit
+tested), so a build need only check that its own rows are unique: a test
+over 100 million stored rows would cost more than the build. Set var
+notifications_test_all_rows: true to test every row instead.
+*/ -}}
+{{ define "default__sn_newest_batch" }}
+{{- if var "notifications_test_all_rows" false }}1 = 1
+{{- else }}_batch = (select max(_batch) from {{ . }})
+{{- end }}
+{{- end }}

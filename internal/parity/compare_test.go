@@ -35,4 +35,10 @@ func TestCompare(t *testing.T) {
 	if !strings.Contains(got, "columns differ") {
 		t.Errorf("column mismatch not reported: %q", got)
 	}
+	got = CompareNamed("incremental", &adapter.Rows{Columns: cols, Rows: [][]any{{int64(1), "x"}}}, "full", &adapter.Rows{Columns: cols, Rows: [][]any{{int64(2), "x"}}}, 1e-9)
+	for _, want := range []string{"(incremental 1 rows, full 1 rows)", "- incremental only: (1 | x)", "+ full only:        (2 | x)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("named diff\n%s\nwant it to contain %q", got, want)
+		}
+	}
 }

@@ -1,7 +1,8 @@
-// Package parity holds the cross-engine parity test: the example project is
-// built on DuckDB and on PostgreSQL and every gold table is compared row by
-// row. Compare is exported for that test and for anyone checking two
-// targets by hand.
+// Package parity holds the example project's equivalence tests: built on
+// DuckDB and on PostgreSQL, every gold table must hold the same rows; built
+// incrementally batch by batch, the notification tables must hold what a
+// full build gives. Compare is exported for those tests and for anyone
+// checking two targets by hand.
 package parity
 
 import (
@@ -18,10 +19,16 @@ import (
 // on two engines, as readable lines ("" when equal). Rows are compared as
 // multisets; numbers within relTol relative difference; times in UTC.
 func Compare(a, b *adapter.Rows, relTol float64) string {
+	return CompareNamed("duckdb", a, "postgres", b, relTol)
+}
+
+// CompareNamed is Compare with the two results named in the report.
+func CompareNamed(aName string, a *adapter.Rows, bName string, b *adapter.Rows, relTol float64) string {
 	var diffs []string
 	an, bn := columnNames(a), columnNames(b)
+	w := max(len(aName), len(bName))
 	if strings.Join(an, ",") != strings.Join(bn, ",") {
-		return fmt.Sprintf("columns differ:\n  duckdb:   %s\n  postgres: %s", strings.Join(an, ", "), strings.Join(bn, ", "))
+		return fmt.Sprintf("columns differ:\n  %-*s %s\n  %-*s %s", w+1, aName+":", strings.Join(an, ", "), w+1, bName+":", strings.Join(bn, ", "))
 	}
 	ak, bk := keys(a), keys(b)
 	sort.Slice(ak, func(i, j int) bool { return ak[i].key < ak[j].key })
@@ -33,17 +40,17 @@ func Compare(a, b *adapter.Rows, relTol float64) string {
 			i++
 			j++
 		case j >= len(bk) || (i < len(ak) && ak[i].key < bk[j].key):
-			diffs = append(diffs, "- duckdb only:   "+ak[i].key)
+			diffs = append(diffs, fmt.Sprintf("- %-*s %s", w+6, aName+" only:", ak[i].key))
 			i++
 		default:
-			diffs = append(diffs, "+ postgres only: "+bk[j].key)
+			diffs = append(diffs, fmt.Sprintf("+ %-*s %s", w+6, bName+" only:", bk[j].key))
 			j++
 		}
 	}
 	if len(diffs) == 0 {
 		return ""
 	}
-	head := fmt.Sprintf("%d difference(s) (duckdb %d rows, postgres %d rows); columns: %s", len(diffs), len(a.Rows), len(b.Rows), strings.Join(an, ", "))
+	head := fmt.Sprintf("%d difference(s) (%s %d rows, %s %d rows); columns: %s", len(diffs), aName, len(a.Rows), bName, len(b.Rows), strings.Join(an, ", "))
 	if len(diffs) > 20 {
 		diffs = append(diffs[:20], fmt.Sprintf("… and %d more", len(diffs)-20))
 	}
