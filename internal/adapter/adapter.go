@@ -16,10 +16,12 @@ type Target struct {
 	Name    string // output name, e.g. "dev" or "pg"
 	Type    string // "duckdb" or "postgres"
 	Threads int
+	// Settings are applied to every connection: SET key = value on DuckDB,
+	// run-time parameters of the session on PostgreSQL (e.g. work_mem).
+	Settings map[string]string
 
 	// duckdb
-	Path     string            // database file; "" or ":memory:" for in-memory
-	Settings map[string]string // SET key = value at connect
+	Path string // database file; "" or ":memory:" for in-memory
 
 	// postgres
 	Host           string
@@ -141,6 +143,9 @@ type Adapter interface {
 	Describe(ctx context.Context, r Relation) (Kind, []Column, error)
 	Materialize(ctx context.Context, m Materialization) (Result, error)
 	LoadSeed(ctx context.Context, s Seed) (Result, error)
+	// SeedColumns reports the columns, in this engine's types, that
+	// LoadSeed would give s's table, without loading it.
+	SeedColumns(ctx context.Context, s Seed) ([]Column, error)
 	// Query runs a statement and reads at most limit rows (limit <= 0: all).
 	Query(ctx context.Context, sql string, limit int) (*Rows, error)
 	Exec(ctx context.Context, sql string) (int64, error)

@@ -15,7 +15,6 @@ import (
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/project"
 	"github.com/ingot-dev/ingot/internal/run"
-	"github.com/ingot-dev/ingot/internal/seedfile"
 )
 
 // unitTest is what a unit test node carries in Node.Test.
@@ -537,33 +536,8 @@ func (t *Tester) seedColumns(ctx context.Context, db adapter.Adapter, n *compile
 		Sheet: s.Config.String("sheet"), Delimiter: s.Config.String("delimiter"),
 		ColumnTypes: types, SourceFileColumn: s.Combined,
 	}
-	if db.Type() == "duckdb" {
-		expr, cleanup, err := seedfile.Source(ctx, spec)
-		defer cleanup()
-		if err != nil {
-			return nil, err
-		}
-		rows, err := db.Query(ctx, "select * from "+expr+" where 1 = 0", 0)
-		if err != nil {
-			return nil, seedfile.Error(ctx, spec, err)
-		}
-		return rows.Columns, nil
-	}
-	// Other engines type a seed while loading it: load it into a scratch schema.
-	schema, drop, err := t.scratchSchema(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	defer drop()
-	spec.Relation = adapter.Relation{Schema: schema, Name: n.Name}
-	if _, err := db.LoadSeed(ctx, spec); err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, "select * from "+db.RelationSQL(spec.Relation)+" where 1 = 0", 0)
-	if err != nil {
-		return nil, err
-	}
-	return rows.Columns, nil
+	// Described, not loaded: a seed can be millions of rows.
+	return db.SeedColumns(ctx, spec)
 }
 
 // modelColumns compiles a model with every input replaced by an empty CTE

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -677,6 +678,20 @@ func TestLoadSeed(t *testing.T) {
 			}
 			if tt.msg != "" && res.Message != tt.msg {
 				t.Errorf("message %q, want %q", res.Message, tt.msg)
+			}
+			if tt.wantErr == "" {
+				// SeedColumns describes the files as LoadSeed typed them.
+				_, loaded, err := a.Describe(ctx, tt.seed.Relation)
+				if err != nil {
+					t.Fatal(err)
+				}
+				described, err := a.SeedColumns(ctx, tt.seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(described, loaded) || len(loaded) == 0 {
+					t.Errorf("SeedColumns %v, loaded table %v", described, loaded)
+				}
 			}
 			if got := rowsOf(t, a, tt.query); strings.Join(got, "\n") != strings.Join(tt.rows, "\n") {
 				t.Errorf("rows\n got %q\nwant %q", got, tt.rows)

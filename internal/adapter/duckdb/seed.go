@@ -28,6 +28,26 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	return res, nil
 }
 
+// SeedColumns implements adapter.Adapter: DuckDB describes the seed's read
+// expression, which reads only what its readers sniff.
+func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Column, error) {
+	expr, cleanup, err := seedfile.Source(ctx, s)
+	defer cleanup()
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	cols, err := seedfile.Describe(ctx, conn, expr)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Relation, seedfile.Error(ctx, s, interrupted(ctx, err)))
+	}
+	return cols, nil
+}
+
 func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
 	defer cleanup()

@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,6 +191,14 @@ func (a *Adapter) poolConfig() (*pgxpool.Config, error) {
 	if _, ok := cc.RuntimeParams["application_name"]; !ok {
 		cc.RuntimeParams["application_name"] = "ingot"
 	}
+	// Sent in the startup message, so they hold on every pooled connection
+	// and a misspelt name fails the connection with the server's message.
+	for k, v := range t.Settings {
+		if !settingName.MatchString(k) {
+			return nil, fmt.Errorf("invalid setting name %q: settings are PostgreSQL parameter names such as work_mem", k)
+		}
+		cc.RuntimeParams[k] = v
+	}
 	// Models rebuild relations all the time; cached prepared statements
 	// would fail with "cached plan must not change result type".
 	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
@@ -208,6 +217,8 @@ func (a *Adapter) poolConfig() (*pgxpool.Config, error) {
 	cfg.MaxConns = int32(max(threads+1, 4))
 	return cfg, nil
 }
+
+var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 
 // Type reports "postgres".
 func (a *Adapter) Type() string { return "postgres" }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/pgtest"
@@ -319,5 +321,40 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSettingsApplyToEverySession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.open(adapter.Target{Threads: 2, Settings: map[string]string{"work_mem": "64MB", "jit": "off"}})
+	// Several sessions at once, so that more than one pooled connection is used.
+	var g errgroup.Group
+	for range 4 {
+		g.Go(func() error {
+			rows, err := a.Query(ctx, "select current_setting('work_mem'), current_setting('jit'), pg_sleep(0.05)::text", 0)
+			if err != nil {
+				return err
+			}
+			if got := fmt.Sprint(rows.Rows[0][:2]); got != "[64MB off]" {
+				return fmt.Errorf("settings in a session: %s", got)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, want := range map[string]string{"no_such_parameter": "no_such_parameter", "bad name": `invalid setting name "bad name"`} {
+		tgt := adapter.Target{Name: "pg", Type: "postgres", DSN: e.db.DSN, Settings: map[string]string{name: "1"}}
+		b, err := Open(ctx, tgt)
+		if err == nil {
+			b.Close()
+			t.Fatalf("setting %q accepted", name)
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("setting %q: error %v, want it to mention %q", name, err, want)
+		}
 	}
 }

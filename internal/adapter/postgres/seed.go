@@ -37,6 +37,22 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	return res, nil
 }
 
+// SeedColumns implements adapter.Adapter: the seed's files are described
+// by the in-memory DuckDB that would read them for COPY, and its types
+// mapped as LoadSeed maps them; nothing is loaded.
+func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Column, error) {
+	r, err := openSeedReader(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
+	}
+	defer r.Close()
+	cols := make([]adapter.Column, len(r.cols))
+	for i, c := range r.cols {
+		cols[i] = adapter.Column{Name: c.name, Type: normalizeType(c.pgType)}
+	}
+	return cols, nil
+}
+
 // seedReader is a seed's DuckDB expression, opened in a private in-memory
 // DuckDB, with the columns it returns.
 type seedReader struct {

@@ -168,6 +168,22 @@ func TestLoadSeed(t *testing.T) {
 			e := newEnv(t)
 			s := tt.seed
 			s.Relation, s.Root = rel("seeds", "t"), root
+			// SeedColumns tells the table's columns without creating it.
+			e.sent.reset()
+			described, err := e.a.SeedColumns(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range described {
+				got = append(got, c.Name+" "+c.Type)
+			}
+			if !reflect.DeepEqual(got, tt.wantCols) {
+				t.Errorf("SeedColumns:\n got %q\nwant %q", got, tt.wantCols)
+			}
+			if sent := e.sent.all(); len(sent) != 0 {
+				t.Errorf("SeedColumns sent statements: %q", sent)
+			}
 			res, err := e.a.LoadSeed(context.Background(), s)
 			if err != nil {
 				t.Fatal(err)
