@@ -77,8 +77,14 @@ type Materialization struct {
 	Strategy       string   // "append" (default when UniqueKey is empty), "merge" (default otherwise), "delete+insert"
 	UniqueKey      []string // columns identifying a row for merge / delete+insert
 	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns"
-	PreHooks       []string // run before the build, in the same session
-	PostHooks      []string // run after the build succeeded
+	// Hooks run on the build's session. PreHooks and PostHooks run inside
+	// the build's transaction (first and just before the commit), so a
+	// failing one leaves the old relation; BeforeBegin and AfterCommit are
+	// the hooks configured with transaction: false.
+	PreHooks    []string
+	PostHooks   []string
+	BeforeBegin []string
+	AfterCommit []string
 }
 
 // Result of a materialization or seed load.

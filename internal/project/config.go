@@ -39,7 +39,7 @@ func ModelConfigKeys() []string { return append([]string(nil), modelConfigKeys..
 
 // mapValuedKeys are config keys whose value is itself a mapping, so they
 // are not mistaken for sub-folders.
-var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true, "contract": true, "grants": true}
+var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true, "contract": true, "grants": true, "pre_hook": true, "post_hook": true}
 
 // normalizeKey maps dbt spellings (+materialized, pre-hook) to ours.
 func normalizeKey(k string) string {
@@ -95,6 +95,82 @@ func StringList(v any) []string {
 		return out
 	default:
 		return []string{fmt.Sprint(x)}
+	}
+}
+
+// Hook is one pre_hook or post_hook entry. As in dbt, a hook runs inside
+// the model's build transaction (Transaction true: pre-hooks before the
+// build, post-hooks just before the commit, so a failing hook rolls the
+// build back) unless written {sql: "...", transaction: false}: then it
+// runs before the transaction begins or after it commits (for statements
+// a transaction refuses, such as VACUUM).
+type Hook struct {
+	SQL         string
+	Transaction bool
+}
+
+// Hooks reads key (pre_hook or post_hook): a SQL string, a mapping with
+// sql and transaction, or a list of those.
+func (c Config) Hooks(key string) ([]Hook, error) {
+	v := c[key]
+	list, ok := v.([]any)
+	if !ok {
+		if s, isStrings := v.([]string); isStrings {
+			for _, e := range s {
+				list = append(list, e)
+			}
+		} else if v != nil {
+			list = []any{v}
+		}
+	}
+	var out []Hook
+	for i, e := range list {
+		h, err := hookOf(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s entry %d: %w", key, i+1, err)
+		}
+		if strings.TrimSpace(h.SQL) != "" {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+func hookOf(e any) (Hook, error) {
+	const want = `want a SQL string or {sql: "...", transaction: true|false}`
+	switch x := e.(type) {
+	case string:
+		return Hook{SQL: x, Transaction: true}, nil
+	case map[string]any:
+		h := Hook{Transaction: true}
+		for k, v := range x {
+			switch k {
+			case "sql":
+				s, ok := v.(string)
+				if !ok {
+					return Hook{}, fmt.Errorf("sql must be a string; %s", want)
+				}
+				h.SQL = s
+			case "transaction":
+				b, ok := v.(bool)
+				if !ok {
+					return Hook{}, fmt.Errorf("transaction must be true or false; %s", want)
+				}
+				h.Transaction = b
+			default:
+				msg := fmt.Sprintf("unknown key %q", k)
+				if s := textutil.Suggest(k, []string{"sql", "transaction"}); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				return Hook{}, fmt.Errorf("%s; %s", msg, want)
+			}
+		}
+		if h.SQL == "" {
+			return Hook{}, fmt.Errorf("no sql; %s", want)
+		}
+		return h, nil
+	default:
+		return Hook{}, fmt.Errorf("got %v; %s", e, want)
 	}
 }
 

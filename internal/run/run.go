@@ -231,12 +231,12 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 		}
 		res.SQLPath = path
 	}
-	pre, err := r.hooks(ctx, n, "pre_hook", incremental)
+	pre, beforeBegin, err := r.hooks(ctx, n, "pre_hook", incremental)
 	if err != nil {
 		res.Status, res.Err = StatusError, err
 		return res
 	}
-	post, err := r.hooks(ctx, n, "post_hook", incremental)
+	post, afterCommit, err := r.hooks(ctx, n, "post_hook", incremental)
 	if err != nil {
 		res.Status, res.Err = StatusError, err
 		return res
@@ -244,7 +244,8 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 	ar, err := r.A.Materialize(ctx, adapter.Materialization{
 		Relation: n.Relation, Materialized: mat, SQL: sql, Incremental: incremental,
 		Strategy: n.Config.String("incremental_strategy"), UniqueKey: n.Config.List("unique_key"),
-		OnSchemaChange: n.Config.String("on_schema_change"), PreHooks: pre, PostHooks: post,
+		OnSchemaChange: n.Config.String("on_schema_change"),
+		PreHooks:       pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit,
 	})
 	if err != nil {
 		res.Status, res.Err = StatusError, err
@@ -255,17 +256,25 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 }
 
 // hooks renders a model's pre_hook or post_hook entries (templates too, so
-// {{ this }} works in them).
-func (r *Runner) hooks(ctx context.Context, n *compile.Node, key string, incremental bool) ([]string, error) {
-	var out []string
-	for i, h := range n.Config.List(key) {
-		s, err := r.M.RenderText(ctx, n.ID, fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), h, compile.RenderOptions{Incremental: incremental, Query: r.query})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
+// {{ this }} works in them): those run inside the build's transaction, and
+// those configured with transaction: false.
+func (r *Runner) hooks(ctx context.Context, n *compile.Node, key string, incremental bool) (inTx, outside []string, err error) {
+	hooks, err := n.Config.Hooks(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: config %w", n.Path, err)
 	}
-	return out, nil
+	for i, h := range hooks {
+		s, err := r.M.RenderText(ctx, n.ID, fmt.Sprintf("%s (%s %d)", n.Path, key, i+1), h.SQL, compile.RenderOptions{Incremental: incremental, Query: r.query})
+		if err != nil {
+			return nil, nil, err
+		}
+		if h.Transaction {
+			inTx = append(inTx, s)
+		} else {
+			outside = append(outside, s)
+		}
+	}
+	return inTx, outside, nil
 }
 
 // query serves run_query: rows as maps from column name to value.

@@ -299,31 +299,51 @@ func TestMaterializeRowsAffected(t *testing.T) {
 }
 
 func TestHooks(t *testing.T) {
+	const audit = "INSERT INTO audit SELECT '%s', (SELECT count(*) FROM information_schema.tables WHERE table_name = 'h')"
+	hook := func(phase string) string { return fmt.Sprintf(audit, phase) }
 	tests := []struct {
-		name     string
-		pre      []string
-		post     []string
-		wantErr  string
-		wantLog  []string
-		wantRows []string
+		name         string
+		materialized string
+		incremental  bool
+		m            adapter.Materialization
+		wantErr      string
+		wantLog      []string
+		wantRows     []string // silver.h afterwards; nil: absent
 	}{
 		{
-			name:     "pre and post hooks run around the build",
-			pre:      []string{"INSERT INTO audit SELECT 'pre', (SELECT count(*) FROM information_schema.tables WHERE table_name = 'h')"},
-			post:     []string{"INSERT INTO audit SELECT 'post', (SELECT count(*) FROM silver.h)", "  "},
-			wantLog:  []string{"post|2", "pre|0"},
+			name:     "hooks run around the build, in its transaction",
+			m:        adapter.Materialization{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{hook("post"), "  "}, AfterCommit: []string{hook("after")}},
+			wantLog:  []string{"after|1", "before|0", "post|1", "pre|0"},
 			wantRows: []string{"1", "2"},
 		},
 		{
 			name:    "failing pre hook stops the build and is named",
-			pre:     []string{"INSERT INTO audit SELECT 'pre', 0", "SELECT * FROM missing_table"},
+			m:       adapter.Materialization{PreHooks: []string{hook("pre"), "SELECT * FROM missing_table"}},
 			wantErr: "pre_hook 2 (SELECT * FROM missing_table)",
-			wantLog: []string{"pre|0"},
 		},
 		{
-			name:     "failing post hook fails the model",
-			post:     []string{"INSERT INTO nowhere VALUES (1)"},
-			wantErr:  "post_hook 1 (INSERT INTO nowhere VALUES (1))",
+			name:    "failing post hook rolls the build and the other hooks back",
+			m:       adapter.Materialization{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			wantErr: "post_hook 1 (INSERT INTO nowhere VALUES (1))",
+			wantLog: []string{"before|0"},
+		},
+		{
+			name:         "failing post hook of a view leaves no view",
+			materialized: "view",
+			m:            adapter.Materialization{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			wantErr:      "post_hook 1",
+		},
+		{
+			name:        "failing post hook of an incremental build keeps the old rows",
+			incremental: true,
+			m:           adapter.Materialization{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			wantErr:     "post_hook 1",
+			wantRows:    []string{"0"},
+		},
+		{
+			name:     "failing hook after the commit fails the model but the table stays",
+			m:        adapter.Materialization{AfterCommit: []string{"INSERT INTO nowhere VALUES (1)"}},
+			wantErr:  "the relation was built, but post_hook 1",
 			wantRows: []string{"1", "2"},
 		},
 	}
@@ -334,10 +354,18 @@ func TestHooks(t *testing.T) {
 			if _, err := a.Exec(ctx, "CREATE TABLE audit (phase VARCHAR, n BIGINT)"); err != nil {
 				t.Fatal(err)
 			}
-			_, err := a.Materialize(ctx, adapter.Materialization{
-				Relation: rel("silver", "h"), Materialized: "table", SQL: "SELECT * FROM range(1, 3)",
-				PreHooks: tt.pre, PostHooks: tt.post,
-			})
+			m := tt.m
+			m.Relation, m.Materialized, m.SQL = rel("silver", "h"), "table", "SELECT * FROM range(1, 3)"
+			if tt.materialized != "" {
+				m.Materialized = tt.materialized
+			}
+			if tt.incremental {
+				if _, err := a.Exec(ctx, "CREATE SCHEMA silver; CREATE TABLE silver.h AS SELECT 0 AS range"); err != nil {
+					t.Fatal(err)
+				}
+				m.Materialized, m.Incremental = "incremental", true
+			}
+			_, err := a.Materialize(ctx, m)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -351,7 +379,7 @@ func TestHooks(t *testing.T) {
 			kind, _, _ := a.Describe(ctx, rel("silver", "h"))
 			if tt.wantRows == nil {
 				if kind != adapter.KindNone {
-					t.Errorf("relation built despite failing pre hook")
+					t.Errorf("silver.h exists (%v) after a failed build", kind)
 				}
 				return
 			}

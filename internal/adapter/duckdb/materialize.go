@@ -39,27 +39,45 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Close()
 
-	if err := a.runHooks(ctx, conn, "pre_hook", m.PreHooks); err != nil {
+	if err := a.runHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
+	h := txHooks{pre: m.PreHooks, post: m.PostHooks}
 	var res adapter.Result
 	switch {
 	case m.Materialized == "view":
-		res, err = a.buildView(ctx, conn, m.Relation, m.SQL)
+		res, err = a.buildView(ctx, conn, m.Relation, m.SQL, h)
 	case m.Materialized == "incremental" && m.Incremental:
-		res, err = a.buildIncremental(ctx, conn, m, plan)
+		res, err = a.buildIncremental(ctx, conn, m, plan, h)
 	default:
 		var n int64
-		n, err = a.buildTable(ctx, conn, m.Relation, m.SQL, nil)
+		n, err = a.buildTable(ctx, conn, m.Relation, m.SQL, nil, h)
 		res = adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}
 	}
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := a.runHooks(ctx, conn, "post_hook", m.PostHooks); err != nil {
-		return adapter.Result{}, err
+	if err := a.runHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
+		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
 	}
 	return res, nil
+}
+
+// txHooks are a model's hooks that run inside its build transaction.
+type txHooks struct{ pre, post []string }
+
+// inModelTx is inTx with the pre-hooks first and the post-hooks last, so
+// that a failing hook rolls the build back (dbt's default).
+func (a *Adapter) inModelTx(ctx context.Context, conn *sql.Conn, h txHooks, fn func() error) error {
+	return a.inTx(ctx, conn, func() error {
+		if err := a.runHooks(ctx, conn, "pre_hook", h.pre); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+		return a.runHooks(ctx, conn, "post_hook", h.post)
+	})
 }
 
 func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
@@ -79,12 +97,12 @@ func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hoo
 
 // buildView replaces r with a view; a table of that name is dropped in the
 // same transaction.
-func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string) (adapter.Result, error) {
+func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, h txHooks) (adapter.Result, error) {
 	kind, _, err := a.describe(ctx, conn, r)
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
 	}
-	err = a.inTx(ctx, conn, func() error {
+	err = a.inModelTx(ctx, conn, h, func() error {
 		if kind == adapter.KindTable {
 			if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
 				return err
@@ -104,13 +122,13 @@ func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relat
 // table, and a failure (or cancellation) leaves the old one and no
 // temporary relation. mapErr, when set, rewrites an error of the build
 // statement itself.
-func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error) (int64, error) {
-	return a.buildTableThen(ctx, conn, r, query, mapErr, nil)
+func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, h txHooks) (int64, error) {
+	return a.buildTableThen(ctx, conn, r, query, mapErr, nil, h)
 }
 
 // buildTableThen is buildTable running then, when set, in the same
 // transaction after the swap.
-func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error) (int64, error) {
+func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error, h txHooks) (int64, error) {
 	tmp := adapter.Relation{Schema: r.Schema, Name: r.Name + tmpSuffix}
 	// A view that no longer binds (its source is gone) is still replaced.
 	kind, _, err := a.describe(ctx, conn, r)
@@ -118,7 +136,7 @@ func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.
 		return 0, err
 	}
 	var rows int64
-	err = a.inTx(ctx, conn, func() error {
+	err = a.inModelTx(ctx, conn, h, func() error {
 		if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(tmp)+" AS\n"+trimSQL(query)+"\n"); err != nil {
 			if mapErr != nil && ctx.Err() == nil {
 				return mapErr(err)
@@ -161,14 +179,14 @@ func (a *Adapter) count(ctx context.Context, conn *sql.Conn, relation string) (i
 
 // buildIncremental stages the model's rows in a temporary table and applies
 // the strategy to the existing table in one transaction.
-func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan) (adapter.Result, error) {
+func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan, h txHooks) (adapter.Result, error) {
 	kind, _, err := a.describe(ctx, conn, m.Relation)
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
 	}
 	if kind != adapter.KindTable {
 		// Nothing to add to (first run, or a view in the way): build it whole.
-		n, err := a.buildTable(ctx, conn, m.Relation, m.SQL, nil)
+		n, err := a.buildTable(ctx, conn, m.Relation, m.SQL, nil, h)
 		if err != nil {
 			return adapter.Result{}, err
 		}
@@ -177,7 +195,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 	target := relSQL(m.Relation)
 	stage := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
 	var res adapter.Result
-	err = a.inTx(ctx, conn, func() error {
+	err = a.inModelTx(ctx, conn, h, func() error {
 		if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TEMP TABLE "+stage+" AS\n"+trimSQL(m.SQL)+"\n"); err != nil {
 			return err
 		}

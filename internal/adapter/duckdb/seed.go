@@ -69,7 +69,7 @@ func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	}
 	n, err := a.buildTable(ctx, conn, s.Relation, "SELECT * FROM "+expr, func(err error) error {
 		return seedfile.Error(ctx, s, err)
-	})
+	}, txHooks{})
 	if err != nil {
 		return adapter.Result{}, err
 	}
@@ -187,7 +187,7 @@ func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.S
 			return err
 		}
 		return a.recordFiles(ctx, conn, state, s.Relation.Name, plan.Files)
-	})
+	}, txHooks{})
 	if err != nil {
 		return adapter.Result{}, err
 	}

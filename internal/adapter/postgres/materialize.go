@@ -61,7 +61,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Release()
 
-	if err := runHooks(ctx, conn, "pre_hook", m.PreHooks); err != nil {
+	if err := runHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
 	var res adapter.Result
@@ -76,13 +76,27 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := runHooks(ctx, conn, "post_hook", m.PostHooks); err != nil {
+	if err := runHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
 		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
 	}
 	return res, nil
 }
 
-func runHooks(ctx context.Context, conn *pgxpool.Conn, kind string, hooks []string) error {
+// inModelTx is inTx with m's pre-hooks first and post-hooks last, so that a
+// failing hook rolls the build back (dbt's default).
+func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool, m adapter.Materialization, fn func(pgx.Tx) error) error {
+	return a.inTx(ctx, conn, force, func(tx pgx.Tx) error {
+		if err := runHooks(ctx, tx, "pre_hook", m.PreHooks); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return runHooks(ctx, tx, "post_hook", m.PostHooks)
+	})
+}
+
+func runHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
 	for i, h := range hooks {
 		if strings.TrimSpace(h) == "" {
 			continue
@@ -129,7 +143,7 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 func (a *Adapter) buildView(ctx context.Context, conn *pgxpool.Conn, m adapter.Materialization) (adapter.Result, error) {
 	tmp := adapter.Relation{Schema: m.Relation.Schema, Name: tmpName(m.Relation.Name)}
 	var notes []string
-	err := a.inTx(ctx, conn, false, func(tx pgx.Tx) error {
+	err := a.inModelTx(ctx, conn, false, m, func(tx pgx.Tx) error {
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
@@ -150,7 +164,7 @@ func (a *Adapter) buildTable(ctx context.Context, conn *pgxpool.Conn, m adapter.
 	tmp := adapter.Relation{Schema: m.Relation.Schema, Name: tmpName(m.Relation.Name)}
 	var rows int64
 	var notes []string
-	err := a.inTx(ctx, conn, a.forceExecution, func(tx pgx.Tx) error {
+	err := a.inModelTx(ctx, conn, a.forceExecution, m, func(tx pgx.Tx) error {
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
@@ -400,7 +414,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m ad
 		return a.buildTable(ctx, conn, m)
 	}
 	var res adapter.Result
-	err = a.inTx(ctx, conn, a.forceExecution, func(tx pgx.Tx) error {
+	err = a.inModelTx(ctx, conn, a.forceExecution, m, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+newRowsTable+" ON COMMIT DROP AS (\n"+trimSQL(m.SQL)+"\n)")
 		if err != nil {
 			return err

@@ -372,13 +372,39 @@ func TestHooks(t *testing.T) {
 	}
 	e.wantRows(`select * from gold.hooked`, "from pre-hook")
 
+	// A failing post-hook rolls the build back, pre-hooks included.
 	_, err = e.materialize(adapter.Materialization{
 		Relation: r, Materialized: "table", SQL: "select 'new' as v",
+		PreHooks:  []string{"create table gold.pre_hook_ran (x int)"},
 		PostHooks: []string{"select 1/0"},
 	})
-	if err == nil || !strings.Contains(err.Error(), "post_hook 1") || !strings.Contains(err.Error(), "was built") {
+	if err == nil || !strings.Contains(err.Error(), "post_hook 1") || strings.Contains(err.Error(), "was built") {
 		t.Errorf("err = %v", err)
 	}
+	e.wantRows(`select * from gold.hooked`, "from pre-hook")
+	e.wantRows(`select count(*) from pg_tables where tablename = 'pre_hook_ran'`, "0")
+
+	// Hooks with transaction: false run outside it: VACUUM refuses a
+	// transaction block. One failing after the commit leaves the new table.
+	_, err = e.materialize(adapter.Materialization{
+		Relation: r, Materialized: "table", SQL: "select 'newer' as v",
+		BeforeBegin: []string{"vacuum gold.audit"},
+		AfterCommit: []string{"vacuum gold.hooked", "select 1/0"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "the relation was built, but post_hook 2") {
+		t.Errorf("err = %v", err)
+	}
+	e.wantRows(`select * from gold.hooked`, "newer")
+
+	// VACUUM inside the transaction fails, and the build with it.
+	_, err = e.materialize(adapter.Materialization{
+		Relation: r, Materialized: "table", SQL: "select 'newest' as v",
+		PostHooks: []string{"vacuum gold.hooked"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "cannot run inside a transaction block") {
+		t.Errorf("err = %v", err)
+	}
+	e.wantRows(`select * from gold.hooked`, "newer")
 }
 
 func TestPgDuckdb(t *testing.T) {
