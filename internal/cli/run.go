@@ -338,7 +338,7 @@ func (p *printer) summary(results []run.Result, elapsed time.Duration) bool {
 func (e *env) cleanCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:   "clean",
-		Usage:  "remove the target/ artifacts directory (the warehouse file only with --warehouse)",
+		Usage:  "remove the clean-targets folders (default target/); the warehouse file only with --warehouse",
 		Flags:  commandFlags(&ucli.BoolFlag{Name: "warehouse", Usage: "also delete the DuckDB database file of the target"}),
 		Action: e.cleanCmd,
 	}
@@ -356,7 +356,6 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 	if terr == nil && t.Type == "duckdb" && t.Path != "" && t.Path != ":memory:" {
 		warehouse = t.Path
 	}
-	dir := p.TargetDir()
 	if c.Bool("warehouse") {
 		if terr != nil {
 			return terr
@@ -364,33 +363,41 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 		if warehouse == "" {
 			return &usageError{msg: "--warehouse only removes a DuckDB database file"}
 		}
-		if err := os.RemoveAll(dir); err != nil {
+	}
+	for _, ct := range p.CleanTargets {
+		dir := filepath.Join(p.Root, filepath.FromSlash(ct))
+		name := filepath.ToSlash(filepath.Clean(filepath.FromSlash(ct)))
+		if c.Bool("warehouse") {
+			if err := os.RemoveAll(dir); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Removed %s/\n", name)
+			continue
+		}
+		kept, err := removeArtifacts(dir, func(path string) bool {
+			return path == warehouse || path == warehouse+".wal" ||
+				strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".duckdb.wal")
+		})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
+		if len(kept) == 0 {
+			fmt.Fprintf(e.stdout, "Removed %s/\n", name)
+			continue
+		}
+		for i, k := range kept {
+			kept[i] = filepath.ToSlash(p.Rel(k))
+		}
+		fmt.Fprintf(e.stdout, "Removed %s/ but kept the database file %s (--warehouse deletes the target's)\n", name, strings.Join(kept, ", "))
+	}
+	if c.Bool("warehouse") {
 		for _, f := range []string{warehouse, warehouse + ".wal"} {
 			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 				return err
 			}
 		}
 		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse)))
-		return nil
 	}
-	kept, err := removeArtifacts(dir, func(path string) bool {
-		return path == warehouse || path == warehouse+".wal" ||
-			strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".duckdb.wal")
-	})
-	if err != nil {
-		return err
-	}
-	if len(kept) == 0 {
-		fmt.Fprintf(e.stdout, "Removed %s/\n", p.TargetPath)
-		return nil
-	}
-	for i, k := range kept {
-		kept[i] = filepath.ToSlash(p.Rel(k))
-	}
-	fmt.Fprintf(e.stdout, "Removed %s/ but kept the database file %s (--warehouse deletes the target's)\n", p.TargetPath, strings.Join(kept, ", "))
 	return nil
 }
 

@@ -37,7 +37,11 @@ type Project struct {
 	MacroPaths []string
 	TestPaths  []string
 	TargetPath string // relative to Root
-	Vars       map[string]any
+	// CleanTargets are the folders `ingot clean` removes, relative to Root
+	// (default: TargetPath); checked to lie inside the project and to hold
+	// no model, seed, macro or test path.
+	CleanTargets []string
+	Vars         map[string]any
 
 	Models    []*Model
 	Seeds     []*Seed
@@ -224,6 +228,13 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if p.TargetPath == "" {
 		p.TargetPath = "target"
 	}
+	p.CleanTargets = orDefault(pf.CleanTargets, p.TargetPath)
+	for _, ct := range p.CleanTargets {
+		if msg := p.checkCleanTarget(ct); msg != "" {
+			line := keyLine(src, "clean-targets")
+			errs.Add(diag.At(ProjectFile, src, line, 1, "clean-targets: %q %s", ct, msg))
+		}
+	}
 	for k, v := range pf.Vars {
 		p.Vars[k] = v
 	}
@@ -250,6 +261,37 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		return p, err
 	}
 	return p, nil
+}
+
+// checkCleanTarget says what is wrong with clean target ct ("" if nothing):
+// clean must never delete the project, anything outside it, or sources.
+func (p *Project) checkCleanTarget(ct string) string {
+	if filepath.IsAbs(ct) || strings.TrimSpace(ct) == "" {
+		return "must be a folder inside the project, relative to project.yml"
+	}
+	c := filepath.Clean(filepath.FromSlash(ct))
+	if c == "." || c == ".." || strings.HasPrefix(c, ".."+string(filepath.Separator)) {
+		return "must be a folder inside the project, not the project or outside it"
+	}
+	for _, group := range [][]string{p.ModelPaths, p.SeedPaths, p.MacroPaths, p.TestPaths} {
+		for _, sp := range group {
+			s := filepath.Clean(filepath.FromSlash(sp))
+			if s == c || strings.HasPrefix(s, c+string(filepath.Separator)) {
+				return fmt.Sprintf("holds the source path %q; ingot clean would delete it", sp)
+			}
+		}
+	}
+	return ""
+}
+
+// keyLine is the 1-based line of a top-level key in src (1 if absent).
+func keyLine(src []byte, key string) int {
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(l, key+":") {
+			return i + 1
+		}
+	}
+	return 1
 }
 
 func orDefault(v []string, def string) []string {
