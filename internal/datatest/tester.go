@@ -304,7 +304,13 @@ func (t *Tester) unitDB(ctx context.Context) (adapter.Adapter, error) {
 		return t.a, nil
 	}
 	t.memOnce.Do(func() {
-		db, err := duckdb.Open(ctx, adapter.Target{Name: "unit_tests", Type: "duckdb", Settings: t.opts.DuckDBSettings})
+		// Fixtures are a few rows: one thread each, so that unit tests
+		// running beside a build do not take the build's cores.
+		settings := map[string]string{"threads": "1"}
+		for k, v := range t.opts.DuckDBSettings {
+			settings[k] = v
+		}
+		db, err := duckdb.Open(ctx, adapter.Target{Name: "unit_tests", Type: "duckdb", Settings: settings})
 		if err != nil {
 			t.memErr = fmt.Errorf("opening the in-memory DuckDB for unit tests: %w", err)
 			return
