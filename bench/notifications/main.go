@@ -1,21 +1,23 @@
 // Command notifications benchmarks the example project's notification
 // pipeline with the real CLI: it copies the project to a work directory,
 // writes N generated events as seeds/notifications/events-0001.jsonl, times
-// a full `ingot build` of the pipeline, adds 1% more events (a tenth of them
-// late for minutes already written, some redelivering earlier messages) as
-// events-0002.jsonl, times the incremental `ingot build`, and prints both
-// times and their ratio, with the time of each step as ingot reports it.
+// a full `ingot build --full-refresh` of the pipeline, adds 1% more events
+// (a tenth of them late for minutes already written, some redelivering
+// earlier messages) as events-0002.jsonl, times the incremental `ingot
+// build`, and prints both times and their ratio, with the time of each step
+// as ingot reports it.
 //
-// It then measures the same without tests (unit and data tests): a full
-// `ingot build --exclude resource_type:test` (seed and models, rebuilt from
-// scratch over all events so far), 1% more events as events-0003.jsonl, and
-// the incremental build of those, again with the seed step. -tests-only
-// skips this second measurement.
+// Each pair of builds is measured -runs times (the second file is removed
+// before each full build, so every pair does the same work) and the
+// medians are compared: a full build's time varies by several percent
+// from one run to the next. The same is then measured without tests
+// (unit and data tests: --exclude resource_type:test); -tests-only skips
+// that.
 //
 // From the repository root:
 //
-//	go run ./bench/notifications                 # 10 million events
-//	go run ./bench/notifications -n 100000000    # a production day
+//	go run ./bench/notifications                         # 10 million events
+//	go run ./bench/notifications -n 100000000 -runs 1    # a production day
 //	go run ./bench/notifications -n 1000000 -target pg   # PostgreSQL (PG* variables)
 package main
 
@@ -63,6 +65,7 @@ type options struct {
 	keep      bool
 	target    string
 	testsOnly bool
+	runs      int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -79,11 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fl.StringVar(&o.target, "target", "", "profile target (default: the profile's, DuckDB)")
 	fl.BoolVar(&o.testsOnly, "tests-only", false, "measure only builds with tests (skip the builds without tests)")
+	fl.IntVar(&o.runs, "runs", 3, "pairs of builds (full, incremental) measured per mode; medians are compared")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() > 0 || o.n <= 0 || o.increment <= 0 || o.customers <= 0 {
-		fmt.Fprintln(stderr, "notifications: need -n > 0, -increment > 0, -customers > 0 and no arguments")
+	if fl.NArg() > 0 || o.n <= 0 || o.increment <= 0 || o.customers <= 0 || o.runs <= 0 {
+		fmt.Fprintln(stderr, "notifications: need -n > 0, -increment > 0, -customers > 0, -runs > 0 and no arguments")
 		return 2
 	}
 	if err := bench(ctx, o, stdout, stderr); err != nil {
@@ -141,12 +145,6 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.target != "" {
 		extra = append(extra, "--target", o.target)
 	}
-	fmt.Fprintln(stdout, "full build ...")
-	full, err := build(ctx, bin, proj, append([]string{"--full-refresh"}, extra...))
-	if err != nil {
-		return err
-	}
-
 	more := cfg
 	more.N = int64(float64(o.n) * o.increment)
 	if more.N < 1 {
@@ -155,65 +153,91 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	more.FirstSeq = first.NextSeq
 	more.LateRate = o.late
 	more.LateFrom = first.NextSeq
-	fmt.Fprintf(stdout, "writing %d more events ...\n", more.N)
-	second, err := writeEvents(ctx, filepath.Join(events, "events-0002.jsonl"), more)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "incremental build ...")
-	inc, err := build(ctx, bin, proj, extra)
-	if err != nil {
-		return err
-	}
 
-	noTests := append([]string{"--exclude", "resource_type:test"}, extra...)
-	var fullNT, incNT result
-	var third eventgen.Stats
+	modes := []struct {
+		name string
+		args []string
+	}{{"ingot build (seed, models, tests)", nil}}
 	if !o.testsOnly {
-		fmt.Fprintln(stdout, "full build without tests ...")
-		if fullNT, err = build(ctx, bin, proj, append([]string{"--full-refresh"}, noTests...)); err != nil {
-			return err
-		}
-		again := more
-		again.FirstSeq = second.NextSeq
-		fmt.Fprintf(stdout, "writing %d more events ...\n", again.N)
-		if third, err = writeEvents(ctx, filepath.Join(events, "events-0003.jsonl"), again); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "incremental build without tests ...")
-		if incNT, err = build(ctx, bin, proj, noTests); err != nil {
-			return err
+		modes = append(modes, struct {
+			name string
+			args []string
+		}{"ingot build --exclude resource_type:test (seed, models)", []string{"--exclude", "resource_type:test"}})
+	}
+	secondPath := filepath.Join(events, "events-0002.jsonl")
+	var second eventgen.Stats
+	pairs := make([][]pair, len(modes))
+	for mi, m := range modes {
+		args := append(append([]string{}, m.args...), extra...)
+		for r := 1; r <= o.runs; r++ {
+			// The second batch arrives anew for every pair: gone before the
+			// full build, written again (the same events) before the
+			// incremental one.
+			if err := os.Remove(secondPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: full build %d of %d ...\n", m.name, r, o.runs)
+			full, err := build(ctx, bin, proj, append([]string{"--full-refresh"}, args...))
+			if err != nil {
+				return err
+			}
+			if second, err = writeEvents(ctx, secondPath, more); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: incremental build %d of %d ...\n", m.name, r, o.runs)
+			inc, err := build(ctx, bin, proj, args)
+			if err != nil {
+				return err
+			}
+			pairs[mi] = append(pairs[mi], pair{full, inc})
 		}
 	}
 
 	fmt.Fprintf(stdout, "\nevents: %d lines (%d messages, %d redeliveries), then %d lines (%d messages, %d late, %d redeliveries)\n",
 		first.Lines, first.Messages, first.Duplicates, second.Lines, second.Messages, second.Late, second.Duplicates)
-	if !o.testsOnly {
-		fmt.Fprintf(stdout, "        then %d lines (%d messages, %d late, %d redeliveries)\n", third.Lines, third.Messages, third.Late, third.Duplicates)
-	}
 	fmt.Fprintln(stdout, "\nwall-clock time of each ingot process, seed step included (seconds):")
 	fmt.Fprintf(stdout, "  %-56s %9s %12s %17s\n", "", "full", "incremental", "incremental/full")
-	ratio := func(name string, full, inc result) {
-		fmt.Fprintf(stdout, "  %-56s %9.2f %12.2f %16.1f%%\n", name, full.wall.Seconds(), inc.wall.Seconds(), 100*inc.wall.Seconds()/full.wall.Seconds())
+	row := func(name string, full, inc time.Duration) {
+		fmt.Fprintf(stdout, "  %-56s %9.2f %12.2f %16.1f%%\n", name, full.Seconds(), inc.Seconds(), 100*inc.Seconds()/full.Seconds())
 	}
-	ratio("ingot build (seed, models, tests)", full, inc)
-	if !o.testsOnly {
-		ratio("ingot build --exclude resource_type:test (seed, models)", fullNT, incNT)
-		fmt.Fprintf(stdout, "  (without tests: the full build reads the %d lines of both files above, the incremental one %d more lines in a third file)\n",
-			first.Lines+second.Lines, third.Lines)
+	for mi, m := range modes {
+		fmt.Fprintf(stdout, "  %s\n", m.name)
+		var fulls, incs []time.Duration
+		for r, p := range pairs[mi] {
+			row(fmt.Sprintf("  run %d", r+1), p.full.wall, p.inc.wall)
+			fulls, incs = append(fulls, p.full.wall), append(incs, p.inc.wall)
+		}
+		row("  median", median(fulls), median(incs))
 	}
-	steps := func(title string, full, inc result) {
-		fmt.Fprintf(stdout, "\nstep times of %s as ingot reports them (seconds; steps run concurrently where the graph allows):\n", title)
+	for mi, m := range modes {
+		p := medianPair(pairs[mi])
+		fmt.Fprintf(stdout, "\nstep times of %s, the run with the median incremental time, as ingot reports them\n(seconds; steps run concurrently where the graph allows):\n", m.name)
 		fmt.Fprintf(stdout, "  %-45s %10s %12s\n", "step", "full", "incremental")
-		for _, name := range stepNames(full, inc) {
-			fmt.Fprintf(stdout, "  %-45s %10s %12s\n", name, seconds(full.steps, name), seconds(inc.steps, name))
+		for _, name := range stepNames(p.full, p.inc) {
+			fmt.Fprintf(stdout, "  %-45s %10s %12s\n", name, seconds(p.full.steps, name), seconds(p.inc.steps, name))
 		}
 	}
-	steps("ingot build", full, inc)
-	if !o.testsOnly {
-		steps("ingot build without tests", fullNT, incNT)
-	}
 	return nil
+}
+
+// pair is one full build and the incremental build after it.
+type pair struct{ full, inc result }
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// medianPair is the pair whose incremental build took the median time (the
+// lower middle one for an even count).
+func medianPair(ps []pair) pair {
+	s := append([]pair(nil), ps...)
+	sort.Slice(s, func(i, j int) bool { return s[i].inc.wall < s[j].inc.wall })
+	return s[(len(s)-1)/2]
 }
 
 func seconds(m map[string]float64, k string) string {

@@ -8,10 +8,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRunRejectsBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"-n", "0"}, {"-increment", "0"}, {"extra"}, {"-nope"}} {
+	for _, args := range [][]string{{"-n", "0"}, {"-increment", "0"}, {"-runs", "0"}, {"extra"}, {"-nope"}} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != 2 {
 			t.Errorf("run %q: exit %d, want 2", args, code)
@@ -71,5 +72,33 @@ func TestCopyProjectLeavesNotificationsEmpty(t *testing.T) {
 		"seeds/notifications", "seeds/quarantine/actions/x.csv", "seeds/sales.csv"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("copied %v\nwant   %v", got, want)
+	}
+}
+
+func TestMedians(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{[]time.Duration{3 * s}, 3 * s},
+		{[]time.Duration{5 * s, 1 * s, 3 * s}, 3 * s},
+		{[]time.Duration{4 * s, 1 * s, 2 * s, 3 * s}, 2500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := median(tt.in); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	ps := []pair{
+		{result{wall: 1 * s}, result{wall: 9 * s}},
+		{result{wall: 2 * s}, result{wall: 3 * s}},
+		{result{wall: 3 * s}, result{wall: 5 * s}},
+	}
+	if got := medianPair(ps); got.full.wall != 3*s {
+		t.Errorf("medianPair picked the pair with full %v, want the one whose incremental time is the median (full 3s)", got.full.wall)
+	}
+	if got := medianPair(ps[:2]); got.full.wall != 2*s {
+		t.Errorf("medianPair of two picked full %v, want the lower middle (full 2s)", got.full.wall)
 	}
 }

@@ -190,6 +190,14 @@ func TestMaterialize(t *testing.T) {
 			{m: table(base)},
 			{m: inc("SELECT * FROM (VALUES (2, 'b'), (3, 'c')) t(id, v)", keys("merge", "id", "v")), rows: []string{"1|a", "2|b", "3|c"}},
 		}},
+		{"merge keeps table columns the model no longer has", []step{
+			{m: table("SELECT * FROM (VALUES (1, 'a', 'keep'), (2, 'b', 'keep')) t(id, v, extra)")},
+			{m: inc("SELECT * FROM (VALUES (2, 'B'), (3, 'c')) t(id, v)", keys("merge", "id")), rows: []string{"1|a|keep", "2|B|keep", "3|c|NULL"}, msg: "MERGE 2"},
+		}},
+		{"merge with a key twice among the new rows updates the old row once", []step{
+			{m: table(base)},
+			{m: inc("SELECT * FROM (VALUES (2, 'B'), (2, 'B'), (3, 'c')) t(id, v)", keys("merge", "id")), rows: []string{"1|a", "2|B", "3|c"}},
+		}},
 		{"delete+insert", []step{
 			{m: table("SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (2, 'bb'), (NULL, 'n')) t(id, v)")},
 			{m: inc("SELECT * FROM (VALUES (2, 'B'), (NULL, 'N'), (4, 'd')) t(id, v)", keys("delete+insert", "id")),

@@ -240,7 +240,19 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 			}
 			res.Message = fmt.Sprintf("DELETE %d, INSERT %d", deleted, n)
 		case "merge":
-			if _, err := a.exec(ctx, conn, mergeSQL(target, stage, cols, p.Keys)); err != nil {
+			replace, err := a.mergeByReplacing(ctx, conn, stage, cols, targetCols, add, p.Keys)
+			if err != nil {
+				return err
+			}
+			if replace {
+				del := "DELETE FROM " + target + " AS t WHERE EXISTS (SELECT 1 FROM " + stage + " AS s WHERE " + keyMatch(p.Keys) + ")"
+				if _, err := a.exec(ctx, conn, del); err != nil {
+					return err
+				}
+				if _, err := a.exec(ctx, conn, insert); err != nil {
+					return err
+				}
+			} else if _, err := a.exec(ctx, conn, mergeSQL(target, stage, cols, p.Keys)); err != nil {
 				return err
 			}
 			res.Message = fmt.Sprintf("MERGE %d", n)
@@ -253,6 +265,31 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		return adapter.Result{}, err
 	}
 	return res, nil
+}
+
+// mergeByReplacing reports whether a merge can be done as delete + insert.
+// DuckDB keeps an UPDATE's new values apart and rewrites every updated
+// column segment at the next checkpoint, while a DELETE only marks rows:
+// replacing the matched rows costs far less to write. The result is
+// MERGE's when the new rows carry every column of the table (nothing to
+// keep from the old row) and no key twice (MERGE updates a row once).
+func (a *Adapter) mergeByReplacing(ctx context.Context, conn *sql.Conn, stage string, cols []string, targetCols, added []adapter.Column, keys []string) (bool, error) {
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[strings.ToLower(c)] = true
+	}
+	for _, c := range append(append([]adapter.Column(nil), targetCols...), added...) {
+		if !have[strings.ToLower(c.Name)] {
+			return false, nil
+		}
+	}
+	q := "SELECT count(*) FROM (SELECT 1 FROM " + stage + " GROUP BY " + quoteAll(keys, "") + " HAVING count(*) > 1)"
+	a.log(q)
+	var dups int64
+	if err := conn.QueryRowContext(ctx, q).Scan(&dups); err != nil {
+		return false, interrupted(ctx, err)
+	}
+	return dups == 0, nil
 }
 
 // keyMatch is the NULL-safe equality of the unique key between t and s.
