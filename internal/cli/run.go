@@ -106,7 +106,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		}
 		defer release()
 	}
-	tester := newTester(s, a)
+	tester := newTester(s, a, c.Bool("full-refresh"))
 	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()

@@ -20,8 +20,8 @@ func addTests(ctx context.Context, m *compile.Manifest) error {
 }
 
 // newTester runs tests for the runner. a may be nil when every selected
-// test is a unit test run in memory.
-func newTester(s *session, a adapter.Adapter) run.Tester {
+// test is a unit test run in memory; fullRefresh is the run's flag.
+func newTester(s *session, a adapter.Adapter, fullRefresh bool) run.Tester {
 	opts := datatest.Options{
 		// Unit tests run in an in-memory DuckDB for a duckdb target (no
 		// warehouse needed), else in scratch schemas of the target so the
@@ -41,6 +41,7 @@ func newTester(s *session, a adapter.Adapter) run.Tester {
 	if s.target.Type == "duckdb" {
 		opts.DuckDBSettings = s.target.Settings
 	}
+	opts.FullRefresh = fullRefresh
 	return datatest.New(s.manifest, a, opts)
 }
 

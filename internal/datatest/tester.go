@@ -31,6 +31,9 @@ type Options struct {
 	// DuckDBSettings are applied to the in-memory DuckDB of unit tests (the
 	// duckdb target's settings, e.g. TimeZone).
 	DuckDBSettings map[string]string
+	// FullRefresh is the run's --full-refresh: incremental seeds will be
+	// loaded whole, so their files say what their columns will be.
+	FullRefresh bool
 }
 
 // Tester runs test nodes; it implements run.Tester and is safe for

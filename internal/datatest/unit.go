@@ -522,21 +522,19 @@ func (t *Tester) discover(ctx context.Context, db adapter.Adapter, id string) (r
 	return relationColumns{Cols: cols, Exact: true}, nil
 }
 
-// seedColumns reads a seed's columns the way `ingot seed` would type them.
+// seedColumns reads a seed's columns the way `ingot seed` would type them,
+// described rather than loaded (a seed can be millions of rows). An
+// incremental seed is asked of the warehouse, when open: a load that
+// appends keeps its table's columns, and reading them spares sniffing
+// every file.
 func (t *Tester) seedColumns(ctx context.Context, db adapter.Adapter, n *compile.Node) ([]adapter.Column, error) {
-	s := n.Seed
-	types := map[string]string{}
-	if m, ok := s.Config["column_types"].(map[string]any); ok {
-		for k, v := range m {
-			types[k] = fmt.Sprint(v)
-		}
+	spec, err := run.SeedSpec(t.m, n, t.opts.FullRefresh)
+	if err != nil {
+		return nil, err
 	}
-	spec := adapter.Seed{
-		Relation: n.Relation, Root: t.m.Project.Root, Files: s.Files, Format: s.Format,
-		Sheet: s.Config.String("sheet"), Delimiter: s.Config.String("delimiter"),
-		ColumnTypes: types, SourceFileColumn: s.Combined,
+	if spec.Incremental && t.a != nil {
+		db = t.a
 	}
-	// Described, not loaded: a seed can be millions of rows.
 	return db.SeedColumns(ctx, spec)
 }
 

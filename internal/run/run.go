@@ -158,42 +158,12 @@ func (r *Runner) runNode(ctx context.Context, n *compile.Node) Result {
 }
 
 func (r *Runner) seed(ctx context.Context, n *compile.Node) Result {
-	s := n.Seed
 	if err := r.A.EnsureSchema(ctx, n.Relation.Schema); err != nil {
 		return Result{Status: StatusError, Err: err, Rows: -1}
 	}
-	types := map[string]string{}
-	if m, ok := s.Config["column_types"].(map[string]any); ok {
-		for k, v := range m {
-			types[k] = fmt.Sprint(v)
-		}
-	}
-	seed := adapter.Seed{
-		Relation: n.Relation, Root: r.M.Project.Root, Files: s.Files, Format: s.Format,
-		Sheet: s.Config.String("sheet"), Delimiter: s.Config.String("delimiter"),
-		ColumnTypes: types, SourceFileColumn: s.Combined,
-	}
-	if s.Config.Bool("incremental", false) {
-		// Rows are deleted per file, so even a single-file seed needs
-		// _source_file. A file's fingerprint is its size and modification
-		// time: hashing the content would read every file on every build.
-		seed.Incremental, seed.SourceFileColumn = true, true
-		seed.FullRefresh = r.Opts.FullRefresh
-		if v, ok := s.Config["full_refresh"].(bool); ok {
-			seed.FullRefresh = v
-		}
-		seed.Fingerprints = make(map[string]string, len(s.Files))
-		for _, f := range s.Files {
-			fi, err := os.Stat(f)
-			if err != nil {
-				var pe *fs.PathError
-				if rel, rerr := filepath.Rel(r.M.Project.Root, f); rerr == nil && errors.As(err, &pe) {
-					err = fmt.Errorf("%s: %w", filepath.ToSlash(rel), pe.Err)
-				}
-				return Result{Status: StatusError, Err: fmt.Errorf("seed %s: %w", n.Relation, err), Rows: -1}
-			}
-			seed.Fingerprints[f] = fmt.Sprintf("size=%d mtime=%s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
-		}
+	seed, err := SeedSpec(r.M, n, r.Opts.FullRefresh)
+	if err != nil {
+		return Result{Status: StatusError, Err: err, Rows: -1}
 	}
 	res, err := r.A.LoadSeed(ctx, seed)
 	if err != nil {
@@ -253,6 +223,48 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 	}
 	res.Rows, res.Message, res.Status = ar.RowsAffected, ar.Message, StatusSuccess
 	return res
+}
+
+// SeedSpec describes seed node n to the adapter as a run loads it: files,
+// reader options, column types and, for an incremental seed, each file's
+// fingerprint. fullRefresh is the run's --full-refresh.
+func SeedSpec(m *compile.Manifest, n *compile.Node, fullRefresh bool) (adapter.Seed, error) {
+	s := n.Seed
+	types := map[string]string{}
+	if ct, ok := s.Config["column_types"].(map[string]any); ok {
+		for k, v := range ct {
+			types[k] = fmt.Sprint(v)
+		}
+	}
+	seed := adapter.Seed{
+		Relation: n.Relation, Root: m.Project.Root, Files: s.Files, Format: s.Format,
+		Sheet: s.Config.String("sheet"), Delimiter: s.Config.String("delimiter"),
+		ColumnTypes: types, SourceFileColumn: s.Combined,
+	}
+	if !s.Config.Bool("incremental", false) {
+		return seed, nil
+	}
+	// Rows are deleted per file, so even a single-file seed needs
+	// _source_file. A file's fingerprint is its size and modification
+	// time: hashing the content would read every file on every build.
+	seed.Incremental, seed.SourceFileColumn = true, true
+	seed.FullRefresh = fullRefresh
+	if v, ok := s.Config["full_refresh"].(bool); ok {
+		seed.FullRefresh = v
+	}
+	seed.Fingerprints = make(map[string]string, len(s.Files))
+	for _, f := range s.Files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			var pe *fs.PathError
+			if rel, rerr := filepath.Rel(m.Project.Root, f); rerr == nil && errors.As(err, &pe) {
+				err = fmt.Errorf("%s: %w", filepath.ToSlash(rel), pe.Err)
+			}
+			return adapter.Seed{}, fmt.Errorf("seed %s: %w", n.Relation, err)
+		}
+		seed.Fingerprints[f] = fmt.Sprintf("size=%d mtime=%s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
+	}
+	return seed, nil
 }
 
 // hooks renders a model's pre_hook or post_hook entries (templates too, so

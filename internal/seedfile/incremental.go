@@ -134,6 +134,34 @@ func files(n int) string {
 	return fmt.Sprintf("%d files", n)
 }
 
+// LoadsWhole reports whether an incremental seed load replaces the table
+// with all of its files instead of appending to it: on a full refresh,
+// when the table (kind, cols) is missing or has no _source_file column,
+// when no file was recorded as loaded, and when no file is unchanged.
+func LoadsWhole(s adapter.Seed, kind adapter.Kind, cols []adapter.Column, loaded map[string]string, plan FilePlan) bool {
+	return s.FullRefresh || kind != adapter.KindTable || len(loaded) == 0 || len(plan.Unchanged) == 0 || !HasSourceFile(cols)
+}
+
+// AppendedColumns returns the columns of incremental seed s's table when
+// its next load would append to it (so keep them), from the table's
+// description and the record of loaded files; ok is false when the load
+// would be whole (see LoadsWhole) or either cannot be read.
+func AppendedColumns(s adapter.Seed, describe func() (adapter.Kind, []adapter.Column, error), loadedFiles func() (map[string]string, error)) (cols []adapter.Column, ok bool) {
+	kind, cols, err := describe()
+	if err != nil || kind != adapter.KindTable {
+		return nil, false
+	}
+	loaded, err := loadedFiles()
+	if err != nil {
+		return nil, false
+	}
+	plan, err := Plan(s, loaded)
+	if err != nil || LoadsWhole(s, kind, cols, loaded, plan) {
+		return nil, false
+	}
+	return cols, true
+}
+
 // CheckColumns reports whether rows read from new files (columns files) can
 // be appended to a table with columns table: every column of the files must
 // exist in the table (names compare case-insensitively) with the same type

@@ -28,19 +28,33 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	return res, nil
 }
 
-// SeedColumns implements adapter.Adapter: DuckDB describes the seed's read
-// expression, which reads only what its readers sniff.
+// SeedColumns implements adapter.Adapter. An incremental seed whose next
+// load appends to its table keeps the table's columns; otherwise DuckDB
+// describes the seed's read expression, which reads only what its readers
+// sniff (for JSON, a sample of every file).
 func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Column, error) {
-	expr, cleanup, err := seedfile.Source(ctx, s)
-	defer cleanup()
-	if err != nil {
-		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
-	}
 	conn, err := a.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
+	if s.Incremental {
+		s.SourceFileColumn = true // as LoadSeed
+		cols, ok := seedfile.AppendedColumns(s,
+			func() (adapter.Kind, []adapter.Column, error) { return a.describe(ctx, conn, s.Relation) },
+			func() (map[string]string, error) {
+				return a.loadedFiles(ctx, conn, stateRelation(s.Relation), s.Relation.Name)
+			})
+		if ok {
+			return cols, nil
+		}
+	}
+	expr, cleanup, err := seedfile.Source(ctx, s)
+	defer cleanup()
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
+	}
+	a.log("DESCRIBE SELECT * FROM " + expr)
 	cols, err := seedfile.Describe(ctx, conn, expr)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Relation, seedfile.Error(ctx, s, interrupted(ctx, err)))
@@ -108,7 +122,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
 	}
-	if s.FullRefresh || kind != adapter.KindTable || len(loaded) == 0 || len(plan.Unchanged) == 0 || !seedfile.HasSourceFile(cols) {
+	if seedfile.LoadsWhole(s, kind, cols, loaded, plan) {
 		return a.loadSeedWhole(ctx, conn, s, plan)
 	}
 	if plan.Nothing() {

@@ -30,6 +30,11 @@ type seedStep struct {
 	wantRead    []string // files the load statement reads (substrings of it)
 	wantNotRead []string // files it must not read
 	wantSent    []string // statements sent (prefixes)
+	// columnsFrom, when set, checks SeedColumns before the load: "table"
+	// (an appending load keeps the table's columns; no file is read) or
+	// "files" (the files are described); either way the columns are the
+	// loaded table's.
+	columnsFrom string
 }
 
 func lines(ns ...string) string {
@@ -59,7 +64,7 @@ func TestLoadSeedIncremental(t *testing.T) {
 			wantRows: first.wantRows, wantState: first.wantState,
 		}}},
 		{name: "new file appended", steps: []seedStep{first, {
-			files: []seedFile{a1, b1, c1}, wantMsg: "INSERT 1 (1 file new, 2 files unchanged)",
+			files: []seedFile{a1, b1, c1}, wantMsg: "INSERT 1 (1 file new, 2 files unchanged)", columnsFrom: "table",
 			wantRows:  append(append([]string(nil), first.wantRows...), "4|seeds/ev/c.jsonl"),
 			wantState: []string{"seeds/ev/a.jsonl|v1", "seeds/ev/b.jsonl|v1", "seeds/ev/c.jsonl|v1"},
 			wantRead:  []string{"c.jsonl"}, wantNotRead: []string{"a.jsonl", "b.jsonl"},
@@ -83,12 +88,12 @@ func TestLoadSeedIncremental(t *testing.T) {
 				wantState: []string{"seeds/ev/a.jsonl|v1", "seeds/ev/b.jsonl|v2", "seeds/ev/d.jsonl|v1"}},
 		}},
 		{name: "full refresh reloads every file", steps: []seedStep{first, {
-			files: []seedFile{a1, b1}, fullRefresh: true, wantMsg: "INSERT 3 (2 files loaded)",
+			files: []seedFile{a1, b1}, fullRefresh: true, wantMsg: "INSERT 3 (2 files loaded)", columnsFrom: "files",
 			wantRows: first.wantRows, wantState: first.wantState, wantRead: []string{"a.jsonl", "b.jsonl"},
 		}}},
 		{name: "a single changed file is loaded whole", steps: []seedStep{
 			{files: []seedFile{a1}, wantMsg: "INSERT 2 (1 file loaded)"},
-			{files: []seedFile{{a1.rel, lines("7"), "v2"}}, wantMsg: "INSERT 1 (1 file loaded)",
+			{files: []seedFile{{a1.rel, lines("7"), "v2"}}, wantMsg: "INSERT 1 (1 file loaded)", columnsFrom: "files",
 				wantRows: []string{"7|seeds/ev/a.jsonl"}, wantState: []string{"seeds/ev/a.jsonl|v2"}},
 		}},
 		{name: "unreadable file keeps the old table", steps: []seedStep{first,
@@ -117,14 +122,14 @@ func TestLoadSeedIncremental(t *testing.T) {
 				wantErr: "column n is DOUBLE in the new files, BIGINT in the table", wantRows: first.wantRows},
 		}},
 		{name: "columns the new files lack are null", steps: []seedStep{first,
-			{files: []seedFile{a1, b1, {"seeds/ev/c.jsonl", `{"n": 4}` + "\n", "v1"}}, wantMsg: "INSERT 1 (1 file new, 2 files unchanged)"},
+			{files: []seedFile{a1, b1, {"seeds/ev/c.jsonl", `{"n": 4}` + "\n", "v1"}}, wantMsg: "INSERT 1 (1 file new, 2 files unchanged)", columnsFrom: "table"},
 		}},
 		{name: "a plain load forgets what was recorded", steps: []seedStep{first,
 			{files: []seedFile{a1, b1, c1}, plain: true, wantMsg: "INSERT 4", wantState: []string{}},
 			{files: []seedFile{a1, b1, c1}, wantMsg: "INSERT 4 (3 files loaded)"},
 		}},
 		{name: "a dropped table is loaded whole", steps: []seedStep{first,
-			{before: "DROP TABLE seeds.ev", files: []seedFile{a1, b1}, wantMsg: "INSERT 3 (2 files loaded)", wantRows: first.wantRows, wantState: first.wantState},
+			{before: "DROP TABLE seeds.ev", files: []seedFile{a1, b1}, wantMsg: "INSERT 3 (2 files loaded)", wantRows: first.wantRows, wantState: first.wantState, columnsFrom: "files"},
 		}},
 	}
 	for _, tt := range tests {
@@ -161,6 +166,24 @@ func TestLoadSeedIncremental(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				var described []adapter.Column
+				if st.columnsFrom != "" {
+					mu.Lock()
+					sent = nil
+					mu.Unlock()
+					if described, err = a.SeedColumns(ctx, s); err != nil {
+						t.Fatalf("step %d: SeedColumns: %v", i+1, err)
+					}
+					mu.Lock()
+					readFiles := false
+					for _, q := range sent {
+						readFiles = readFiles || strings.Contains(q, "read_json")
+					}
+					mu.Unlock()
+					if readFiles != (st.columnsFrom == "files") {
+						t.Errorf("step %d: SeedColumns read the files: %v, want columns from the %s", i+1, readFiles, st.columnsFrom)
+					}
+				}
 				mu.Lock()
 				sent = nil
 				mu.Unlock()
@@ -173,6 +196,15 @@ func TestLoadSeedIncremental(t *testing.T) {
 				}
 				if st.wantMsg != "" && res.Message != st.wantMsg {
 					t.Errorf("step %d: message %q, want %q", i+1, res.Message, st.wantMsg)
+				}
+				if st.columnsFrom != "" && err == nil {
+					_, loaded, derr := a.Describe(ctx, s.Relation)
+					if derr != nil {
+						t.Fatal(derr)
+					}
+					if fmt.Sprint(described) != fmt.Sprint(loaded) {
+						t.Errorf("step %d: SeedColumns %v, loaded table %v", i+1, described, loaded)
+					}
 				}
 				if st.wantRows != nil {
 					got := rowsOf(t, a, "SELECT n, _source_file FROM seeds.ev ORDER BY ALL")

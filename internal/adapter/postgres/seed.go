@@ -37,10 +37,27 @@ func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	return res, nil
 }
 
-// SeedColumns implements adapter.Adapter: the seed's files are described
-// by the in-memory DuckDB that would read them for COPY, and its types
-// mapped as LoadSeed maps them; nothing is loaded.
+// SeedColumns implements adapter.Adapter. An incremental seed whose next
+// load appends to its table keeps the table's columns; otherwise the
+// seed's files are described by the in-memory DuckDB that would read them
+// for COPY, and its types mapped as LoadSeed maps them; nothing is loaded.
 func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Column, error) {
+	if s.Incremental {
+		s.SourceFileColumn = true // as LoadSeed
+		conn, err := a.pool.Acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cols, ok := seedfile.AppendedColumns(s,
+			func() (adapter.Kind, []adapter.Column, error) { return describe(ctx, conn, s.Relation) },
+			func() (map[string]string, error) {
+				return loadedFiles(ctx, conn, stateRelation(s.Relation), s.Relation.Name)
+			})
+		conn.Release()
+		if ok {
+			return cols, nil
+		}
+	}
 	r, err := openSeedReader(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
@@ -216,7 +233,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if s.FullRefresh || kind != adapter.KindTable || len(loaded) == 0 || len(plan.Unchanged) == 0 || !seedfile.HasSourceFile(cols) {
+	if seedfile.LoadsWhole(s, kind, cols, loaded, plan) {
 		rows, notes, err := a.loadSeedWhole(ctx, conn, s, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1", s.Relation.Name); err != nil {
 				return err

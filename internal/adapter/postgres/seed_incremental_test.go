@@ -29,6 +29,9 @@ type seedStep struct {
 	wantState   []string // file|fingerprint
 	wantCopy    string   // "" any; "none": no COPY sent; else the table copied into
 	wantSent    []string // statements sent (prefixes)
+	// wantColumns is what SeedColumns tells before the load ("name type"):
+	// the table's columns when the load appends, else the files'.
+	wantColumns []string
 }
 
 func lines(ns ...string) string {
@@ -106,9 +109,11 @@ func TestLoadSeedIncremental(t *testing.T) {
 		},
 		{name: "new columns ask for a full refresh", steps: []seedStep{first,
 			{files: []seedFile{a1, b1, {"seeds/ev/c.jsonl", `{"n": 4, "tag": "t", "extra": 1}` + "\n", "v1"}},
-				wantErr: "new column extra bigint; load the seed whole with --full-refresh", wantRows: first.wantRows, wantState: first.wantState},
+				wantColumns: []string{"n bigint", "tag text", "_source_file text"},
+				wantErr:     "new column extra bigint; load the seed whole with --full-refresh", wantRows: first.wantRows, wantState: first.wantState},
 			{files: []seedFile{a1, b1, {"seeds/ev/c.jsonl", `{"n": 4, "tag": "t", "extra": 1}` + "\n", "v1"}}, fullRefresh: true,
-				wantMsg: "INSERT 4 (3 files loaded)"},
+				wantColumns: []string{"n bigint", "tag text", "extra bigint", "_source_file text"},
+				wantMsg:     "INSERT 4 (3 files loaded)"},
 		}},
 		{name: "changed types ask for a full refresh", steps: []seedStep{first,
 			{files: []seedFile{a1, b1, {"seeds/ev/c.jsonl", `{"n": 4.5, "tag": "t"}` + "\n", "v1"}},
@@ -145,6 +150,19 @@ func TestLoadSeedIncremental(t *testing.T) {
 				}
 				if st.before != "" {
 					e.exec(st.before)
+				}
+				if st.wantColumns != nil {
+					cols, err := e.a.SeedColumns(ctx, s)
+					if err != nil {
+						t.Fatalf("step %d: SeedColumns: %v", i+1, err)
+					}
+					var got []string
+					for _, c := range cols {
+						got = append(got, c.Name+" "+c.Type)
+					}
+					if !reflect.DeepEqual(got, st.wantColumns) {
+						t.Errorf("step %d: SeedColumns %q, want %q", i+1, got, st.wantColumns)
+					}
 				}
 				e.sent.reset()
 				res, err := e.a.LoadSeed(ctx, s)
