@@ -77,10 +77,15 @@ type Materialization struct {
 	Strategy       string   // "append" (default when UniqueKey is empty), "merge" (default otherwise), "delete+insert"
 	UniqueKey      []string // columns identifying a row for merge / delete+insert
 	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns"
-	// Hooks run on the build's session. PreHooks and PostHooks run inside
-	// the build's transaction (first and just before the commit), so a
-	// failing one leaves the old relation; BeforeBegin and AfterCommit are
-	// the hooks configured with transaction: false.
+	Hooks
+}
+
+// Hooks are a model's or seed's pre_hook and post_hook statements, run on
+// the session that builds it. PreHooks and PostHooks run inside the build's
+// transaction (first and just before the commit), so a failing one leaves
+// the old relation; BeforeBegin and AfterCommit are the hooks configured
+// with transaction: false.
+type Hooks struct {
 	PreHooks    []string
 	PostHooks   []string
 	BeforeBegin []string
@@ -120,6 +125,8 @@ type Seed struct {
 	// changes when the file does (the runner uses size and modification
 	// time). Required with Incremental.
 	Fingerprints map[string]string
+
+	Hooks
 }
 
 // Rows is a small, fully read query result (show, tests, run_query).

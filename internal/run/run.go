@@ -165,6 +165,12 @@ func (r *Runner) seed(ctx context.Context, n *compile.Node) Result {
 	if err != nil {
 		return Result{Status: StatusError, Err: err, Rows: -1}
 	}
+	if seed.PreHooks, seed.BeforeBegin, err = r.hooks(ctx, n, "pre_hook", false); err != nil {
+		return Result{Status: StatusError, Err: err, Rows: -1}
+	}
+	if seed.PostHooks, seed.AfterCommit, err = r.hooks(ctx, n, "post_hook", false); err != nil {
+		return Result{Status: StatusError, Err: err, Rows: -1}
+	}
 	res, err := r.A.LoadSeed(ctx, seed)
 	if err != nil {
 		return Result{Status: StatusError, Err: err, Rows: -1}
@@ -215,7 +221,7 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 		Relation: n.Relation, Materialized: mat, SQL: sql, Incremental: incremental,
 		Strategy: n.Config.String("incremental_strategy"), UniqueKey: n.Config.List("unique_key"),
 		OnSchemaChange: n.Config.String("on_schema_change"),
-		PreHooks:       pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit,
+		Hooks:          adapter.Hooks{PreHooks: pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit},
 	})
 	if err != nil {
 		res.Status, res.Err = StatusError, err

@@ -320,37 +320,37 @@ func TestHooks(t *testing.T) {
 	}{
 		{
 			name:     "hooks run around the build, in its transaction",
-			m:        adapter.Materialization{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{hook("post"), "  "}, AfterCommit: []string{hook("after")}},
+			m:        adapter.Materialization{Hooks: adapter.Hooks{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{hook("post"), "  "}, AfterCommit: []string{hook("after")}}},
 			wantLog:  []string{"after|1", "before|0", "post|1", "pre|0"},
 			wantRows: []string{"1", "2"},
 		},
 		{
 			name:    "failing pre hook stops the build and is named",
-			m:       adapter.Materialization{PreHooks: []string{hook("pre"), "SELECT * FROM missing_table"}},
+			m:       adapter.Materialization{Hooks: adapter.Hooks{PreHooks: []string{hook("pre"), "SELECT * FROM missing_table"}}},
 			wantErr: "pre_hook 2 (SELECT * FROM missing_table)",
 		},
 		{
 			name:    "failing post hook rolls the build and the other hooks back",
-			m:       adapter.Materialization{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			m:       adapter.Materialization{Hooks: adapter.Hooks{BeforeBegin: []string{hook("before")}, PreHooks: []string{hook("pre")}, PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}}},
 			wantErr: "post_hook 1 (INSERT INTO nowhere VALUES (1))",
 			wantLog: []string{"before|0"},
 		},
 		{
 			name:         "failing post hook of a view leaves no view",
 			materialized: "view",
-			m:            adapter.Materialization{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			m:            adapter.Materialization{Hooks: adapter.Hooks{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}}},
 			wantErr:      "post_hook 1",
 		},
 		{
 			name:        "failing post hook of an incremental build keeps the old rows",
 			incremental: true,
-			m:           adapter.Materialization{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}},
+			m:           adapter.Materialization{Hooks: adapter.Hooks{PostHooks: []string{"INSERT INTO nowhere VALUES (1)"}}},
 			wantErr:     "post_hook 1",
 			wantRows:    []string{"0"},
 		},
 		{
 			name:     "failing hook after the commit fails the model but the table stays",
-			m:        adapter.Materialization{AfterCommit: []string{"INSERT INTO nowhere VALUES (1)"}},
+			m:        adapter.Materialization{Hooks: adapter.Hooks{AfterCommit: []string{"INSERT INTO nowhere VALUES (1)"}}},
 			wantErr:  "the relation was built, but post_hook 1",
 			wantRows: []string{"1", "2"},
 		},
@@ -413,7 +413,7 @@ func TestCancel(t *testing.T) {
 			return err
 		}},
 		{"pre hook", func(ctx context.Context, a *Adapter) error {
-			_, err := a.Materialize(ctx, adapter.Materialization{Relation: rel("silver", "sales"), Materialized: "table", SQL: "SELECT 9 AS n", PreHooks: []string{long}})
+			_, err := a.Materialize(ctx, adapter.Materialization{Relation: rel("silver", "sales"), Materialized: "table", SQL: "SELECT 9 AS n", Hooks: adapter.Hooks{PreHooks: []string{long}}})
 			return err
 		}},
 		{"query", func(ctx context.Context, a *Adapter) error {

@@ -15,15 +15,39 @@ import (
 // cannot be read leaves the old table in place. An incremental seed reads
 // only its new and changed files (see loadSeedIncremental).
 func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
-	var res adapter.Result
-	var err error
-	if s.Incremental {
-		res, err = a.loadSeedIncremental(ctx, s)
-	} else {
-		res, err = a.loadSeed(ctx, s)
-	}
+	res, err := a.loadSeedWithHooks(ctx, s)
 	if err != nil {
 		return adapter.Result{}, fmt.Errorf("seed %s: %w", s.Relation, err)
+	}
+	return res, nil
+}
+
+// loadSeedWithHooks loads s on one connection, its hooks around and
+// inside the load's transaction as a model's.
+func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
+		return adapter.Result{}, err
+	}
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	defer conn.Close()
+	if err := a.runHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
+		return adapter.Result{}, err
+	}
+	h := txHooks{pre: s.PreHooks, post: s.PostHooks}
+	var res adapter.Result
+	if s.Incremental {
+		res, err = a.loadSeedIncremental(ctx, conn, s, h)
+	} else {
+		res, err = a.loadSeed(ctx, conn, s, h)
+	}
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	if err := a.runHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
+		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
 	}
 	return res, nil
 }
@@ -62,20 +86,12 @@ func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Co
 	return cols, nil
 }
 
-func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+func (a *Adapter) loadSeed(ctx context.Context, conn *sql.Conn, s adapter.Seed, h txHooks) (adapter.Result, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
 	defer cleanup()
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
-		return adapter.Result{}, err
-	}
-	conn, err := a.db.Conn(ctx)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	defer conn.Close()
 	// Forgetting first is safe whatever happens next: with no record, an
 	// incremental load (should the seed become one again) loads it whole.
 	if err := a.forgetSeedFiles(ctx, conn, s.Relation); err != nil {
@@ -83,7 +99,7 @@ func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 	}
 	n, err := a.buildTable(ctx, conn, s.Relation, "SELECT * FROM "+expr, func(err error) error {
 		return seedfile.Error(ctx, s, err)
-	}, txHooks{})
+	}, h)
 	if err != nil {
 		return adapter.Result{}, err
 	}
@@ -96,16 +112,8 @@ func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result,
 // files, and updates the record. The seed is loaded whole (and recorded)
 // on a full refresh, when the table or the record is missing, when the
 // table has no _source_file column, and when no file is unchanged.
-func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s adapter.Seed, h txHooks) (adapter.Result, error) {
 	s.SourceFileColumn = true
-	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
-		return adapter.Result{}, err
-	}
-	conn, err := a.db.Conn(ctx)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	defer conn.Close()
 	state := stateRelation(s.Relation)
 	if err := a.ensureStateTable(ctx, conn, state); err != nil {
 		return adapter.Result{}, err
@@ -123,9 +131,15 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 		return adapter.Result{}, err
 	}
 	if seedfile.LoadsWhole(s, kind, cols, loaded, plan) {
-		return a.loadSeedWhole(ctx, conn, s, plan)
+		return a.loadSeedWhole(ctx, conn, s, plan, h)
 	}
 	if plan.Nothing() {
+		// Nothing to load; the hooks still run, as on every load.
+		if len(h.pre)+len(h.post) > 0 {
+			if err := a.inModelTx(ctx, conn, h, func() error { return nil }); err != nil {
+				return adapter.Result{}, err
+			}
+		}
 		return adapter.Result{RowsAffected: 0, Message: plan.Message(0, 0)}, nil
 	}
 
@@ -155,7 +169,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 
 	target := relSQL(s.Relation)
 	var inserted, deleted int64
-	err = a.inTx(ctx, conn, func() error {
+	err = a.inModelTx(ctx, conn, h, func() error {
 		if del := plan.Delete(); len(del) > 0 {
 			n, err := a.exec(ctx, conn, "DELETE FROM "+target+" WHERE "+adapter.QuoteIdent(seedfile.SourceFileColumn)+" IN ("+literals(del)+")")
 			if err != nil {
@@ -187,7 +201,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 
 // loadSeedWhole replaces the table with all of the seed's files and, in
 // the same transaction, replaces the record of loaded files.
-func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.Seed, plan seedfile.FilePlan) (adapter.Result, error) {
+func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.Seed, plan seedfile.FilePlan, h txHooks) (adapter.Result, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
 	defer cleanup()
 	if err != nil {
@@ -201,7 +215,7 @@ func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.S
 			return err
 		}
 		return a.recordFiles(ctx, conn, state, s.Relation.Name, plan.Files)
-	}, txHooks{})
+	}, h)
 	if err != nil {
 		return adapter.Result{}, err
 	}

@@ -82,17 +82,17 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	return res, nil
 }
 
-// inModelTx is inTx with m's pre-hooks first and post-hooks last, so that a
-// failing hook rolls the build back (dbt's default).
-func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool, m adapter.Materialization, fn func(pgx.Tx) error) error {
+// inModelTx is inTx with h's pre-hooks first and post-hooks last, so that
+// a failing hook rolls the build back (dbt's default).
+func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool, h adapter.Hooks, fn func(pgx.Tx) error) error {
 	return a.inTx(ctx, conn, force, func(tx pgx.Tx) error {
-		if err := runHooks(ctx, tx, "pre_hook", m.PreHooks); err != nil {
+		if err := runHooks(ctx, tx, "pre_hook", h.PreHooks); err != nil {
 			return err
 		}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return runHooks(ctx, tx, "post_hook", m.PostHooks)
+		return runHooks(ctx, tx, "post_hook", h.PostHooks)
 	})
 }
 
@@ -143,7 +143,7 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 func (a *Adapter) buildView(ctx context.Context, conn *pgxpool.Conn, m adapter.Materialization) (adapter.Result, error) {
 	tmp := adapter.Relation{Schema: m.Relation.Schema, Name: tmpName(m.Relation.Name)}
 	var notes []string
-	err := a.inModelTx(ctx, conn, false, m, func(tx pgx.Tx) error {
+	err := a.inModelTx(ctx, conn, false, m.Hooks, func(tx pgx.Tx) error {
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (a *Adapter) buildTable(ctx context.Context, conn *pgxpool.Conn, m adapter.
 	tmp := adapter.Relation{Schema: m.Relation.Schema, Name: tmpName(m.Relation.Name)}
 	var rows int64
 	var notes []string
-	err := a.inModelTx(ctx, conn, a.forceExecution, m, func(tx pgx.Tx) error {
+	err := a.inModelTx(ctx, conn, a.forceExecution, m.Hooks, func(tx pgx.Tx) error {
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
@@ -414,7 +414,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m ad
 		return a.buildTable(ctx, conn, m)
 	}
 	var res adapter.Result
-	err = a.inModelTx(ctx, conn, a.forceExecution, m, func(tx pgx.Tx) error {
+	err = a.inModelTx(ctx, conn, a.forceExecution, m.Hooks, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+newRowsTable+" ON COMMIT DROP AS (\n"+trimSQL(m.SQL)+"\n)")
 		if err != nil {
 			return err

@@ -353,9 +353,11 @@ func TestHooks(t *testing.T) {
 	res := e.mustMaterialize(adapter.Materialization{
 		Relation: r, Materialized: "table",
 		// The pre-hook's session setting is visible to the build: same session.
-		PreHooks:  []string{"set ingot.hook_value = 'from pre-hook'", " "},
-		SQL:       "select current_setting('ingot.hook_value') as v",
-		PostHooks: []string{"create table gold.audit as select count(*) as n from gold.hooked"},
+		SQL: "select current_setting('ingot.hook_value') as v",
+		Hooks: adapter.Hooks{
+			PreHooks:  []string{"set ingot.hook_value = 'from pre-hook'", " "},
+			PostHooks: []string{"create table gold.audit as select count(*) as n from gold.hooked"},
+		},
 	})
 	if res.RowsAffected != 1 {
 		t.Errorf("rows = %d", res.RowsAffected)
@@ -365,7 +367,7 @@ func TestHooks(t *testing.T) {
 
 	_, err := e.materialize(adapter.Materialization{
 		Relation: r, Materialized: "table", SQL: "select 'new' as v",
-		PreHooks: []string{"select * from no_such_table"},
+		Hooks: adapter.Hooks{PreHooks: []string{"select * from no_such_table"}},
 	})
 	if err == nil || !strings.Contains(err.Error(), "pre_hook 1 (select * from no_such_table)") {
 		t.Errorf("err = %v", err)
@@ -375,8 +377,7 @@ func TestHooks(t *testing.T) {
 	// A failing post-hook rolls the build back, pre-hooks included.
 	_, err = e.materialize(adapter.Materialization{
 		Relation: r, Materialized: "table", SQL: "select 'new' as v",
-		PreHooks:  []string{"create table gold.pre_hook_ran (x int)"},
-		PostHooks: []string{"select 1/0"},
+		Hooks: adapter.Hooks{PreHooks: []string{"create table gold.pre_hook_ran (x int)"}, PostHooks: []string{"select 1/0"}},
 	})
 	if err == nil || !strings.Contains(err.Error(), "post_hook 1") || strings.Contains(err.Error(), "was built") {
 		t.Errorf("err = %v", err)
@@ -388,8 +389,7 @@ func TestHooks(t *testing.T) {
 	// transaction block. One failing after the commit leaves the new table.
 	_, err = e.materialize(adapter.Materialization{
 		Relation: r, Materialized: "table", SQL: "select 'newer' as v",
-		BeforeBegin: []string{"vacuum gold.audit"},
-		AfterCommit: []string{"vacuum gold.hooked", "select 1/0"},
+		Hooks: adapter.Hooks{BeforeBegin: []string{"vacuum gold.audit"}, AfterCommit: []string{"vacuum gold.hooked", "select 1/0"}},
 	})
 	if err == nil || !strings.Contains(err.Error(), "the relation was built, but post_hook 2") {
 		t.Errorf("err = %v", err)
@@ -399,7 +399,7 @@ func TestHooks(t *testing.T) {
 	// VACUUM inside the transaction fails, and the build with it.
 	_, err = e.materialize(adapter.Materialization{
 		Relation: r, Materialized: "table", SQL: "select 'newest' as v",
-		PostHooks: []string{"vacuum gold.hooked"},
+		Hooks: adapter.Hooks{PostHooks: []string{"vacuum gold.hooked"}},
 	})
 	if err == nil || !strings.Contains(err.Error(), "cannot run inside a transaction block") {
 		t.Errorf("err = %v", err)

@@ -24,15 +24,38 @@ import (
 // An incremental seed copies only its new and changed files (see
 // loadSeedIncremental).
 func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
-	var res adapter.Result
-	var err error
-	if s.Incremental {
-		res, err = a.loadSeedIncremental(ctx, s)
-	} else {
-		res, err = a.loadSeed(ctx, s)
-	}
+	res, err := a.loadSeedWithHooks(ctx, s)
 	if err != nil {
 		return adapter.Result{}, a.redact(fmt.Errorf("seed %s: %w", s.Relation, withDetail(err)))
+	}
+	return res, nil
+}
+
+// loadSeedWithHooks loads s on one connection, its hooks around and
+// inside the load's transaction as a model's.
+func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
+		return adapter.Result{}, err
+	}
+	conn, err := a.pool.Acquire(ctx)
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	defer conn.Release()
+	if err := runHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
+		return adapter.Result{}, err
+	}
+	var res adapter.Result
+	if s.Incremental {
+		res, err = a.loadSeedIncremental(ctx, conn, s)
+	} else {
+		res, err = a.loadSeed(ctx, conn, s)
+	}
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	if err := runHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
+		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
 	}
 	return res, nil
 }
@@ -140,15 +163,7 @@ func (r *seedReader) copyTo(ctx context.Context, tx pgx.Tx, rel adapter.Relation
 	return n, err
 }
 
-func (a *Adapter) loadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
-	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
-		return adapter.Result{}, err
-	}
-	conn, err := a.pool.Acquire(ctx)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	defer conn.Release()
+func (a *Adapter) loadSeed(ctx context.Context, conn *pgxpool.Conn, s adapter.Seed) (adapter.Result, error) {
 	// Forgetting first is safe whatever happens next: with no record, an
 	// incremental load (should the seed become one again) loads it whole.
 	if err := forgetSeedFiles(ctx, conn, s.Relation); err != nil {
@@ -172,7 +187,7 @@ func (a *Adapter) loadSeedWhole(ctx context.Context, conn *pgxpool.Conn, s adapt
 	tmp := adapter.Relation{Schema: s.Relation.Schema, Name: tmpName(s.Relation.Name)}
 	var rows int64
 	var notes []string
-	err = a.inTx(ctx, conn, false, func(tx pgx.Tx) error {
+	err = a.inModelTx(ctx, conn, false, s.Hooks, func(tx pgx.Tx) error {
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
@@ -207,16 +222,8 @@ func (a *Adapter) loadSeedWhole(ctx context.Context, conn *pgxpool.Conn, s adapt
 // into the table, and updates the record. The seed is loaded whole (and
 // recorded) on a full refresh, when the table or the record is missing,
 // when the table has no _source_file column, and when no file is unchanged.
-func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
+func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *pgxpool.Conn, s adapter.Seed) (adapter.Result, error) {
 	s.SourceFileColumn = true
-	if err := a.EnsureSchema(ctx, s.Relation.Schema); err != nil {
-		return adapter.Result{}, err
-	}
-	conn, err := a.pool.Acquire(ctx)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	defer conn.Release()
 	state := stateRelation(s.Relation)
 	if err := ensureStateTable(ctx, conn, state); err != nil {
 		return adapter.Result{}, err
@@ -246,6 +253,12 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 		return adapter.Result{RowsAffected: rows, Message: message(seedfile.FullMessage(rows, len(plan.Files)), notes)}, nil
 	}
 	if plan.Nothing() {
+		// Nothing to load; the hooks still run, as on every load.
+		if len(s.PreHooks)+len(s.PostHooks) > 0 {
+			if err := a.inModelTx(ctx, conn, false, s.Hooks, func(pgx.Tx) error { return nil }); err != nil {
+				return adapter.Result{}, err
+			}
+		}
 		return adapter.Result{RowsAffected: 0, Message: plan.Message(0, 0)}, nil
 	}
 
@@ -266,7 +279,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, s adapter.Seed) (adap
 		}
 	}
 	var inserted, deleted int64
-	err = a.inTx(ctx, conn, false, func(tx pgx.Tx) error {
+	err = a.inModelTx(ctx, conn, false, s.Hooks, func(tx pgx.Tx) error {
 		if del := plan.Delete(); len(del) > 0 {
 			tag, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(s.Relation)+" WHERE "+adapter.QuoteIdent(seedfile.SourceFileColumn)+" = ANY($1)", del)
 			if err != nil {
