@@ -42,7 +42,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if err := a.runHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
-	h := txHooks{pre: m.PreHooks, post: m.PostHooks}
+	h := m.Hooks
 	var res adapter.Result
 	switch {
 	case m.Materialized == "view":
@@ -63,20 +63,17 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	return res, nil
 }
 
-// txHooks are a model's hooks that run inside its build transaction.
-type txHooks struct{ pre, post []string }
-
 // inModelTx is inTx with the pre-hooks first and the post-hooks last, so
 // that a failing hook rolls the build back (dbt's default).
-func (a *Adapter) inModelTx(ctx context.Context, conn *sql.Conn, h txHooks, fn func() error) error {
+func (a *Adapter) inModelTx(ctx context.Context, conn *sql.Conn, h adapter.Hooks, fn func() error) error {
 	return a.inTx(ctx, conn, func() error {
-		if err := a.runHooks(ctx, conn, "pre_hook", h.pre); err != nil {
+		if err := a.runHooks(ctx, conn, "pre_hook", h.PreHooks); err != nil {
 			return err
 		}
 		if err := fn(); err != nil {
 			return err
 		}
-		return a.runHooks(ctx, conn, "post_hook", h.post)
+		return a.runHooks(ctx, conn, "post_hook", h.PostHooks)
 	})
 }
 
@@ -97,7 +94,7 @@ func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hoo
 
 // buildView replaces r with a view; a table of that name is dropped in the
 // same transaction.
-func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, h txHooks) (adapter.Result, error) {
+func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, h adapter.Hooks) (adapter.Result, error) {
 	kind, _, err := a.describe(ctx, conn, r)
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
@@ -122,13 +119,13 @@ func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relat
 // table, and a failure (or cancellation) leaves the old one and no
 // temporary relation. mapErr, when set, rewrites an error of the build
 // statement itself.
-func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, h txHooks) (int64, error) {
+func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, h adapter.Hooks) (int64, error) {
 	return a.buildTableThen(ctx, conn, r, query, mapErr, nil, h)
 }
 
 // buildTableThen is buildTable running then, when set, in the same
 // transaction after the swap.
-func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error, h txHooks) (int64, error) {
+func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error, h adapter.Hooks) (int64, error) {
 	tmp := adapter.Relation{Schema: r.Schema, Name: r.Name + tmpSuffix}
 	// A view that no longer binds (its source is gone) is still replaced.
 	kind, _, err := a.describe(ctx, conn, r)
@@ -179,7 +176,7 @@ func (a *Adapter) count(ctx context.Context, conn *sql.Conn, relation string) (i
 
 // buildIncremental stages the model's rows in a temporary table and applies
 // the strategy to the existing table in one transaction.
-func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan, h txHooks) (adapter.Result, error) {
+func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan, h adapter.Hooks) (adapter.Result, error) {
 	kind, _, err := a.describe(ctx, conn, m.Relation)
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err

@@ -36,7 +36,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 	if err := a.runHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
-	h := txHooks{pre: s.PreHooks, post: s.PostHooks}
+	h := s.Hooks
 	var res adapter.Result
 	if s.Incremental {
 		res, err = a.loadSeedIncremental(ctx, conn, s, h)
@@ -86,7 +86,7 @@ func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Co
 	return cols, nil
 }
 
-func (a *Adapter) loadSeed(ctx context.Context, conn *sql.Conn, s adapter.Seed, h txHooks) (adapter.Result, error) {
+func (a *Adapter) loadSeed(ctx context.Context, conn *sql.Conn, s adapter.Seed, h adapter.Hooks) (adapter.Result, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
 	defer cleanup()
 	if err != nil {
@@ -112,7 +112,7 @@ func (a *Adapter) loadSeed(ctx context.Context, conn *sql.Conn, s adapter.Seed, 
 // files, and updates the record. The seed is loaded whole (and recorded)
 // on a full refresh, when the table or the record is missing, when the
 // table has no _source_file column, and when no file is unchanged.
-func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s adapter.Seed, h txHooks) (adapter.Result, error) {
+func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s adapter.Seed, h adapter.Hooks) (adapter.Result, error) {
 	s.SourceFileColumn = true
 	state := stateRelation(s.Relation)
 	if err := a.ensureStateTable(ctx, conn, state); err != nil {
@@ -135,7 +135,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s ada
 	}
 	if plan.Nothing() {
 		// Nothing to load; the hooks still run, as on every load.
-		if len(h.pre)+len(h.post) > 0 {
+		if len(h.PreHooks)+len(h.PostHooks) > 0 {
 			if err := a.inModelTx(ctx, conn, h, func() error { return nil }); err != nil {
 				return adapter.Result{}, err
 			}
@@ -201,7 +201,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s ada
 
 // loadSeedWhole replaces the table with all of the seed's files and, in
 // the same transaction, replaces the record of loaded files.
-func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.Seed, plan seedfile.FilePlan, h txHooks) (adapter.Result, error) {
+func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.Seed, plan seedfile.FilePlan, h adapter.Hooks) (adapter.Result, error) {
 	expr, cleanup, err := seedfile.Source(ctx, s)
 	defer cleanup()
 	if err != nil {
