@@ -1,8 +1,9 @@
 // Package parity holds the example project's equivalence tests: built on
 // DuckDB and on PostgreSQL, every gold table must hold the same rows; built
 // incrementally batch by batch, the notification tables must hold what a
-// full build gives. Compare is exported for those tests and for anyone
-// checking two targets by hand.
+// full build gives, and a rebuilt quarantine day must keep no old rows.
+// Compare is exported for those tests and for anyone checking two targets
+// by hand.
 package parity
 
 import (

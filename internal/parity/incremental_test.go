@@ -54,17 +54,7 @@ func TestNotificationsIncrementalEqualsFull(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			dir := copyProject(t)
-			target, dsn := "dev", ""
-			profiles := "default:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: inc.duckdb, threads: 4}\n"
-			if engine == "postgres" {
-				db := pgtest.New(t)
-				target, dsn = "pg", db.DSN
-				profiles += fmt.Sprintf("    pg: {type: postgres, host: '%s', port: %d, user: '%s', password: '%s', dbname: '%s', sslmode: disable, threads: 4, pg_duckdb: off}\n",
-					db.Host, db.Port, db.User, db.Password, db.Name)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(profiles), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			target, dsn := engineProfile(t, dir, engine)
 			events := filepath.Join(dir, "seeds", "notifications")
 			example, err := filepath.Glob(filepath.Join(events, "*.jsonl"))
 			if err != nil || len(example) < 2 {
@@ -138,9 +128,28 @@ func TestNotificationsIncrementalEqualsFull(t *testing.T) {
 	}
 }
 
-// snapshot reads the compared columns of every notification table, from
-// the PostgreSQL database dsn or, without one, from dir's DuckDB file.
-func snapshot(t *testing.T, dir, dsn string) map[string]*adapter.Rows {
+// engineProfile writes dir's profiles.yml for engine ("duckdb": the file
+// inc.duckdb; "postgres": a database of this test) and returns the target
+// to build and, for PostgreSQL, the database's DSN.
+func engineProfile(t *testing.T, dir, engine string) (target, dsn string) {
+	t.Helper()
+	target = "dev"
+	profiles := "default:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: inc.duckdb, threads: 4}\n"
+	if engine == "postgres" {
+		db := pgtest.New(t)
+		target, dsn = "pg", db.DSN
+		profiles += fmt.Sprintf("    pg: {type: postgres, host: '%s', port: %d, user: '%s', password: '%s', dbname: '%s', sslmode: disable, threads: 4, pg_duckdb: off}\n",
+			db.Host, db.Port, db.User, db.Password, db.Name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(profiles), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return target, dsn
+}
+
+// openTarget opens the PostgreSQL database dsn or, without one, dir's
+// DuckDB file.
+func openTarget(t *testing.T, dir, dsn string) adapter.Adapter {
 	t.Helper()
 	ctx := context.Background()
 	var db adapter.Adapter
@@ -153,6 +162,15 @@ func snapshot(t *testing.T, dir, dsn string) map[string]*adapter.Rows {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// snapshot reads the compared columns of every notification table, from
+// the PostgreSQL database dsn or, without one, from dir's DuckDB file.
+func snapshot(t *testing.T, dir, dsn string) map[string]*adapter.Rows {
+	t.Helper()
+	ctx := context.Background()
+	db := openTarget(t, dir, dsn)
 	defer db.Close()
 	out := map[string]*adapter.Rows{}
 	for _, tb := range notificationTables {
@@ -164,4 +182,46 @@ func snapshot(t *testing.T, dir, dsn string) map[string]*adapter.Rows {
 		out[tb.rel] = rows
 	}
 	return out
+}
+
+// TestQuarantineRebuiltDayReplacesOldRows rebuilds a quarantine_global day
+// that now has nobody in quarantine: the day's earlier rows must go, as
+// they would with rows to insert (delete+insert alone deletes only the
+// days it inserts).
+func TestQuarantineRebuiltDayReplacesOldRows(t *testing.T) {
+	for _, engine := range []string{"duckdb", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			dir := copyProject(t)
+			target, dsn := engineProfile(t, dir, engine)
+			ingot(t, dir, "build", "--target", target, "-s", "+gold.quarantine_current")
+
+			ctx := context.Background()
+			db := openTarget(t, dir, dsn)
+			defer db.Close()
+			count := func(day string) string {
+				t.Helper()
+				rows, err := db.Query(ctx, "select count(*) from gold.quarantine_global where data_carga = cast('"+day+"' as date)", 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(rows.Rows[0][0])
+			}
+			// An old snapshot of 2000-01-01 (every send is later, so a build
+			// of that day finds nobody in quarantine).
+			if _, err := db.Exec(ctx, "insert into gold.quarantine_global select * from gold.quarantine_global"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, "update gold.quarantine_global set data_carga = cast('2000-01-01' as date) where data_carga <> cast('2000-01-01' as date) and id_cliente in (select id_cliente from gold.quarantine_global limit 1)"); err != nil {
+				t.Fatal(err)
+			}
+			if n := count("2000-01-01"); n == "0" {
+				t.Fatal("setting up the old snapshot failed")
+			}
+			ingot(t, dir, "run", "--target", target, "-s", "gold.quarantine_global", "--vars", "{data_carga: 2000-01-01}")
+			if n := count("2000-01-01"); n != "0" {
+				t.Errorf("2000-01-01 keeps %s old rows after a rebuild that found nobody in quarantine", n)
+			}
+		})
+	}
 }

@@ -3,9 +3,9 @@ Customers who must not be contacted yet, from every channel, as a daily
 snapshot for the load date data_carga (var, default: the run's date).
 
 Incremental by data_carga: each build computes the snapshot of one
-data_carga only, and delete+insert on that key replaces that day's rows while
-the earlier snapshots stay (history). --full-refresh rebuilds with only the
-current snapshot.
+data_carga only and replaces that day's rows (all of them, even when nobody
+is in quarantine that day) while the earlier snapshots stay (history).
+--full-refresh rebuilds with only the current snapshot.
 
 Rules (channel days come from silver.quarantine_channel_rules, else var
 quarantine_default_days):
@@ -17,8 +17,12 @@ quarantine_default_days):
     data_carga; quarentena_dias and data_saida_prevista are null;
   - one row per (id_cliente, canal): the most recent send in quarantine wins.
 */ -}}
-{{ config "materialized" "incremental" "unique_key" "data_carga" "incremental_strategy" "delete+insert" "on_schema_change" "fail" }}
-{{- $data_carga := trunc 10 (toString (var "data_carga" today)) }}
+{{- /* The pre-hook empties the day before the insert, in the same
+       transaction: delete+insert alone deletes only the days it inserts,
+       so a rebuilt day with nobody in quarantine would keep its old rows. */}}
+{{ config "materialized" "incremental" "unique_key" "data_carga" "incremental_strategy" "delete+insert" "on_schema_change" "fail"
+  "pre_hook" "{{ if is_incremental }}delete from {{ this }} where data_carga = cast({{ sql_string qg_data_carga }} as date){{ end }}" }}
+{{- $data_carga := qg_data_carga }}
 {{- $default_days := var "quarantine_default_days" 40 }}
 with params as (
   select cast({{ sql_string $data_carga }} as date) as data_carga
