@@ -32,13 +32,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/ingot-dev/ingot/bench/compile/benchproc"
 	"github.com/ingot-dev/ingot/bench/notifications/eventgen"
 )
 
@@ -77,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.Float64Var(&o.late, "late", 0.1, "share of the second batch's events that arrive late (up to 6h back)")
 	fl.IntVar(&o.customers, "customers", 2000, "distinct customers")
 	fl.StringVar(&o.project, "project", ".", "the example project (repository root)")
-	fl.StringVar(&o.ingot, "ingot", "", "ingot binary (default: go build ./cmd/ingot from -project)")
+	fl.StringVar(&o.ingot, "ingot", "", "ingot binary (default: go build of this module's cmd/ingot into the work directory)")
 	fl.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary directory)")
 	fl.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fl.StringVar(&o.target, "target", "", "profile target (default: the profile's, DuckDB)")
@@ -107,25 +106,18 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	work := o.dir
 	if work == "" {
-		if work, err = os.MkdirTemp("", "ingot-bench-notifications-"); err != nil {
+		var cleanup func()
+		if work, cleanup, err = benchproc.WorkDir("", "notifications", o.keep); err != nil {
 			return err
 		}
-	}
-	if !o.keep {
+		defer cleanup()
+	} else if !o.keep {
 		defer os.RemoveAll(work)
-	} else {
-		fmt.Fprintf(stdout, "work directory: %s\n", work)
 	}
 
-	bin := o.ingot
-	if bin == "" {
-		bin = filepath.Join(work, "ingot")
-		fmt.Fprintln(stdout, "building ingot ...")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ingot")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/ingot: %w\n%s", err, out)
-		}
+	bin, err := benchproc.Binary(ctx, o.ingot, work)
+	if err != nil {
+		return err
 	}
 	proj := filepath.Join(work, "project")
 	if err := copyProject(root, proj); err != nil {
@@ -154,15 +146,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	more.LateRate = o.late
 	more.LateFrom = first.NextSeq
 
-	modes := []struct {
+	type mode struct {
 		name string
 		args []string
-	}{{"ingot build (seed, models, tests)", nil}}
+	}
+	modes := []mode{{"ingot build (seed, models, tests)", nil}}
 	if !o.testsOnly {
-		modes = append(modes, struct {
-			name string
-			args []string
-		}{"ingot build --exclude resource_type:test (seed, models)", []string{"--exclude", "resource_type:test"}})
+		modes = append(modes, mode{"ingot build --exclude resource_type:test (seed, models)", []string{"--exclude", "resource_type:test"}})
 	}
 	secondPath := filepath.Join(events, "events-0002.jsonl")
 	var second eventgen.Stats
@@ -202,12 +192,12 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	for mi, m := range modes {
 		fmt.Fprintf(stdout, "  %s\n", m.name)
-		var fulls, incs []time.Duration
+		var fulls, incs benchproc.Durations
 		for r, p := range pairs[mi] {
 			row(fmt.Sprintf("  run %d", r+1), p.full.wall, p.inc.wall)
 			fulls, incs = append(fulls, p.full.wall), append(incs, p.inc.wall)
 		}
-		row("  median", median(fulls), median(incs))
+		row("  median", fulls.Median(), incs.Median())
 	}
 	for mi, m := range modes {
 		p := medianPair(pairs[mi])
@@ -222,15 +212,6 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 // pair is one full build and the incremental build after it.
 type pair struct{ full, inc result }
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
 
 // medianPair is the pair whose incremental build took the median time (the
 // lower middle one for an even count).
@@ -274,17 +255,12 @@ type result struct {
 func build(ctx context.Context, bin, dir string, extra []string) (result, error) {
 	args := append([]string{"build", "--log-format", "json"}, selection...)
 	args = append(args, extra...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	res := result{wall: time.Since(start), steps: map[string]float64{}}
+	run, err := benchproc.Run(ctx, dir, bin, args...)
+	res := result{wall: run.Wall, steps: map[string]float64{}}
 	if err != nil {
-		return res, fmt.Errorf("ingot %s: %w\n%s%s", strings.Join(args, " "), err, tail(stdout.String(), 20), tail(stderr.String(), 20))
+		return res, err
 	}
-	sc := bufio.NewScanner(&stdout)
+	sc := bufio.NewScanner(bytes.NewReader(run.Stdout))
 	sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
 	for sc.Scan() {
 		var ev struct {
@@ -321,17 +297,6 @@ func stepNames(rs ...result) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return ""
-	}
-	return strings.Join(lines, "\n") + "\n"
 }
 
 // copyProject copies what ingot reads (project.yml, profiles.yml, models,

@@ -75,21 +75,8 @@ func TestCopyProjectLeavesNotificationsEmpty(t *testing.T) {
 	}
 }
 
-func TestMedians(t *testing.T) {
+func TestMedianPair(t *testing.T) {
 	s := time.Second
-	tests := []struct {
-		in   []time.Duration
-		want time.Duration
-	}{
-		{[]time.Duration{3 * s}, 3 * s},
-		{[]time.Duration{5 * s, 1 * s, 3 * s}, 3 * s},
-		{[]time.Duration{4 * s, 1 * s, 2 * s, 3 * s}, 2500 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := median(tt.in); got != tt.want {
-			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
 	ps := []pair{
 		{result{wall: 1 * s}, result{wall: 9 * s}},
 		{result{wall: 2 * s}, result{wall: 3 * s}},
