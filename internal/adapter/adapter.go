@@ -6,6 +6,7 @@ package adapter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -90,6 +91,24 @@ type Hooks struct {
 	PostHooks   []string
 	BeforeBegin []string
 	AfterCommit []string
+}
+
+// RunHooks runs hooks in order with exec, skipping blank ones. A failure
+// names the hook by kind ("pre_hook", "post_hook"), number and clipped
+// text, the same on every engine; after cancellation it is ctx's error.
+func RunHooks(ctx context.Context, kind string, hooks []string, exec func(sql string) error) error {
+	for i, h := range hooks {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		if err := exec(h); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%s %d (%s): %w", kind, i+1, Clip(strings.Join(strings.Fields(h), " "), 60), err)
+		}
+	}
+	return nil
 }
 
 // Result of a materialization or seed load.

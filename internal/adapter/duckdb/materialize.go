@@ -78,18 +78,10 @@ func (a *Adapter) inModelTx(ctx context.Context, conn *sql.Conn, h adapter.Hooks
 }
 
 func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
-	for i, h := range hooks {
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		if _, err := a.exec(ctx, conn, h); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("%s %d (%s): %w", kind, i+1, adapter.Clip(strings.Join(strings.Fields(h), " "), 60), err)
-		}
-	}
-	return nil
+	return adapter.RunHooks(ctx, kind, hooks, func(h string) error {
+		_, err := a.exec(ctx, conn, h)
+		return err
+	})
 }
 
 // buildView replaces r with a view; a table of that name is dropped in the

@@ -97,18 +97,10 @@ func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool,
 }
 
 func runHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
-	for i, h := range hooks {
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		if _, err := conn.Exec(ctx, h); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("%s %d (%s): %w", kind, i+1, adapter.Clip(strings.Join(strings.Fields(h), " "), 60), withDetail(err))
-		}
-	}
-	return nil
+	return adapter.RunHooks(ctx, kind, hooks, func(h string) error {
+		_, err := conn.Exec(ctx, h)
+		return withDetail(err)
+	})
 }
 
 // inTx runs fn in a transaction on conn; with force it starts with
