@@ -114,61 +114,40 @@ func csvSource(s adapter.Seed, files []string) (string, error) {
 	if delim == `\t` {
 		delim = "\t"
 	}
-	var b strings.Builder
-	b.WriteString("read_csv(")
-	b.WriteString(fileList(files))
-	b.WriteString(", header=true, delim=")
-	b.WriteString(literal(delim))
-	// Explicit skip and comment: DuckDB would otherwise skip leading rows
-	// that look malformed and drop rows starting with '#'.
-	b.WriteString(`, quote='"', escape='"', skip=0, comment=''`)
-	if len(files) > 1 {
-		b.WriteString(", union_by_name=true")
-	}
-	if s.SourceFileColumn {
-		b.WriteString(", filename=" + literal(SourceFileColumn))
-	}
+	opts := []string{"header=true", "delim=" + literal(delim),
+		// Explicit skip and comment: DuckDB would otherwise skip leading
+		// rows that look malformed and drop rows starting with '#'.
+		`quote='"'`, `escape='"'`, "skip=0", "comment=''"}
 	if len(s.ColumnTypes) > 0 {
-		b.WriteString(", types={")
-		for i, name := range sortedKeys(s.ColumnTypes) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(literal(name) + ": " + literal(s.ColumnTypes[name]))
+		types := make([]string, 0, len(s.ColumnTypes))
+		for _, name := range sortedKeys(s.ColumnTypes) {
+			types = append(types, literal(name)+": "+literal(s.ColumnTypes[name]))
 		}
-		b.WriteString("}")
+		opts = append(opts, "types={"+strings.Join(types, ", ")+"}")
 	}
-	b.WriteString(")")
-	return wrap(s, b.String(), nil), nil
+	return wrap(s, readerCall("read_csv", s, files, opts...), nil), nil
 }
 
 func jsonSource(s adapter.Seed) string {
-	var b strings.Builder
-	b.WriteString("read_json(")
-	b.WriteString(fileList(s.Files))
-	b.WriteString(", format='auto'")
-	if len(s.Files) > 1 {
-		b.WriteString(", union_by_name=true")
-	}
-	if s.SourceFileColumn {
-		b.WriteString(", filename=" + literal(SourceFileColumn))
-	}
-	b.WriteString(")")
-	return wrap(s, b.String(), s.ColumnTypes)
+	return wrap(s, readerCall("read_json", s, s.Files, "format='auto'"), s.ColumnTypes)
 }
 
 func parquetSource(s adapter.Seed) string {
-	var b strings.Builder
-	b.WriteString("read_parquet(")
-	b.WriteString(fileList(s.Files))
-	if len(s.Files) > 1 {
-		b.WriteString(", union_by_name=true")
+	return wrap(s, readerCall("read_parquet", s, s.Files), s.ColumnTypes)
+}
+
+// readerCall renders the DuckDB reader fn over files with opts, matching
+// columns by name when there are several files and adding the file name
+// column when s wants _source_file.
+func readerCall(fn string, s adapter.Seed, files []string, opts ...string) string {
+	args := append([]string{fileList(files)}, opts...)
+	if len(files) > 1 {
+		args = append(args, "union_by_name=true")
 	}
 	if s.SourceFileColumn {
-		b.WriteString(", filename=" + literal(SourceFileColumn))
+		args = append(args, "filename="+literal(SourceFileColumn))
 	}
-	b.WriteString(")")
-	return wrap(s, b.String(), s.ColumnTypes)
+	return fn + "(" + strings.Join(args, ", ") + ")"
 }
 
 // wrap adds the casts of column_types (readers without a types option) and
