@@ -33,6 +33,10 @@ type Adapter struct {
 
 	schemaMu sync.Mutex // serialises CREATE SCHEMA
 	stateMu  sync.Mutex // serialises creating the incremental seeds' state tables
+	// outsideMu serialises hooks run outside a transaction (transaction:
+	// false): they are shared setup such as CREATE TABLE IF NOT EXISTS,
+	// and two such statements run at once by different models conflict.
+	outsideMu sync.Mutex
 }
 
 // cleanupTimeout bounds rollbacks and drops that run after the caller's

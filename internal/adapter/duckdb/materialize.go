@@ -39,7 +39,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Close()
 
-	if err := a.runHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
 	h := m.Hooks
@@ -57,7 +57,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := a.runHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
 		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
 	}
 	return res, nil
@@ -82,6 +82,17 @@ func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hoo
 		_, err := a.exec(ctx, conn, h)
 		return err
 	})
+}
+
+// runOutsideHooks runs hooks configured with transaction: false, one
+// model or seed at a time (see Adapter.outsideMu).
+func (a *Adapter) runOutsideHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	a.outsideMu.Lock()
+	defer a.outsideMu.Unlock()
+	return a.runHooks(ctx, conn, kind, hooks)
 }
 
 // buildView replaces r with a view; a table of that name is dropped in the

@@ -33,7 +33,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 		return adapter.Result{}, err
 	}
 	defer conn.Close()
-	if err := a.runHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
 	h := s.Hooks
@@ -46,7 +46,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := a.runHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
 		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
 	}
 	return res, nil

@@ -61,7 +61,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Release()
 
-	if err := runHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
 	var res adapter.Result
@@ -76,7 +76,7 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := runHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
 		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
 	}
 	return res, nil
@@ -94,6 +94,17 @@ func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool,
 		}
 		return runHooks(ctx, tx, "post_hook", h.PostHooks)
 	})
+}
+
+// runOutsideHooks runs hooks configured with transaction: false, one
+// model or seed at a time (see Adapter.outsideMu).
+func (a *Adapter) runOutsideHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	a.outsideMu.Lock()
+	defer a.outsideMu.Unlock()
+	return runHooks(ctx, conn, kind, hooks)
 }
 
 func runHooks(ctx context.Context, conn querier, kind string, hooks []string) error {

@@ -42,7 +42,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 		return adapter.Result{}, err
 	}
 	defer conn.Release()
-	if err := runHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
 		return adapter.Result{}, err
 	}
 	var res adapter.Result
@@ -54,7 +54,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 	if err != nil {
 		return adapter.Result{}, err
 	}
-	if err := runHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
+	if err := a.runOutsideHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
 		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
 	}
 	return res, nil
