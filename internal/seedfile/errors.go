@@ -51,6 +51,7 @@ var (
 	reCSVFile  = regexp.MustCompile(`\n\s*file = (.*)\n`)
 	reSniff    = regexp.MustCompile(`Error when sniffing file "(.*?)"`)
 	reJSON     = regexp.MustCompile(`Malformed JSON in file "(.*?)", at byte \d+ in (line|record/value) (\d+): (.*)`)
+	reJSONType = regexp.MustCompile(`JSON transform error in file "(.*?)", in line (\d+): (.*)`)
 	reNoFiles  = regexp.MustCompile(`No files found that match the pattern "(.*?)"`)
 	reMagic    = regexp.MustCompile(`No magic bytes found at end of file '(.*?)'`)
 	reColTypes = regexp.MustCompile(`COLUMN_TYPES error: Columns with names: (.*) do not exist in the CSV File`)
@@ -104,6 +105,11 @@ func Error(ctx context.Context, s adapter.Seed, err error) error {
 			line, _ = strconv.Atoi(m[3])
 		}
 		return &ReadError{File: fileName(s, m[1]), Line: line, Msg: "malformed JSON: " + strings.TrimSuffix(strings.TrimSpace(m[4]), "."), Err: err}
+	case reJSONType.MatchString(msg):
+		// Only column_types give read_json types to read with.
+		m := reJSONType.FindStringSubmatch(msg)
+		line, _ := strconv.Atoi(m[2])
+		return &ReadError{File: fileName(s, m[1]), Line: line, Msg: "a value does not fit its column_types type: " + strings.TrimSuffix(strings.TrimSpace(m[3]), "."), Err: err}
 	case reNoFiles.MatchString(msg):
 		return &ReadError{File: fileName(s, reNoFiles.FindStringSubmatch(msg)[1]), Msg: "file not found", Err: err}
 	case reMagic.MatchString(msg):

@@ -33,7 +33,11 @@ const SourceFileColumn = "_source_file"
 // needed (xlsx seeds are converted to a temporary CSV file). Errors raised
 // by DuckDB while running the expression (or Describe) should be passed
 // through Error, before cleanup, to name the file and line.
-func Source(ctx context.Context, s adapter.Seed) (expr string, cleanup func(), err error) {
+//
+// q is a DuckDB connection Source may use to look at the files (a JSON seed
+// with column_types is described first); the expression does not depend on
+// which DuckDB database q is.
+func Source(ctx context.Context, q Querier, s adapter.Seed) (expr string, cleanup func(), err error) {
 	cleanup = func() {}
 	if len(s.Files) == 0 {
 		return "", cleanup, fmt.Errorf("seed %s: no files", s.Relation)
@@ -45,7 +49,7 @@ func Source(ctx context.Context, s adapter.Seed) (expr string, cleanup func(), e
 	case "csv":
 		expr, err = csvSource(s, s.Files)
 	case "json":
-		expr = jsonSource(s)
+		expr, err = jsonSource(ctx, q, s)
 	case "parquet":
 		expr = parquetSource(s)
 	case "xlsx":
@@ -128,8 +132,42 @@ func csvSource(s adapter.Seed, files []string) (string, error) {
 	return wrap(s, readerCall("read_csv", s, files, opts...), nil), nil
 }
 
-func jsonSource(s adapter.Seed) string {
-	return wrap(s, readerCall("read_json", s, s.Files, "format='auto'"), s.ColumnTypes)
+// jsonSource reads JSON files with DuckDB's inferred types. With
+// column_types, the files are described first and every column is read as
+// its type (read_json takes types for all columns or none): read directly,
+// a text column keeps the text as written, where casting an inferred value
+// would not (a timestamp read as TIMESTAMP and cast back to VARCHAR loses
+// its 'T' and zone, an object becomes DuckDB's struct notation), and the
+// full read skips type inference.
+func jsonSource(ctx context.Context, q Querier, s adapter.Seed) (string, error) {
+	if len(s.ColumnTypes) == 0 {
+		return wrap(s, readerCall("read_json", s, s.Files, "format='auto'"), nil), nil
+	}
+	plain := s
+	plain.SourceFileColumn = false
+	inferred, err := Describe(ctx, q, readerCall("read_json", plain, s.Files, "format='auto'"))
+	if err != nil {
+		return "", Error(ctx, s, err)
+	}
+	types := make(map[string]string, len(s.ColumnTypes))
+	for k, v := range s.ColumnTypes {
+		types[strings.ToLower(k)] = v
+	}
+	cols := make([]string, len(inferred))
+	for i, c := range inferred {
+		typ := c.Type
+		if t, ok := types[strings.ToLower(c.Name)]; ok {
+			typ = t
+			delete(types, strings.ToLower(c.Name))
+		}
+		cols[i] = literal(c.Name) + ": " + literal(typ)
+	}
+	for _, name := range sortedKeys(s.ColumnTypes) {
+		if _, missing := types[strings.ToLower(name)]; missing {
+			return "", &ReadError{File: seedFiles(s), Msg: fmt.Sprintf("column_types names column %q, which the file does not have", name)}
+		}
+	}
+	return wrap(s, readerCall("read_json", s, s.Files, "format='auto'", "columns={"+strings.Join(cols, ", ")+"}"), nil), nil
 }
 
 func parquetSource(s adapter.Seed) string {

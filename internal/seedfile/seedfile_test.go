@@ -43,12 +43,12 @@ func write(t *testing.T, root, rel, content string) string {
 func load(t *testing.T, s adapter.Seed) ([]string, []string, error) {
 	t.Helper()
 	ctx := context.Background()
-	expr, cleanup, err := Source(ctx, s)
+	db := openDB(t)
+	expr, cleanup, err := Source(ctx, db, s)
 	defer cleanup()
 	if err != nil {
 		return nil, nil, err
 	}
-	db := openDB(t)
 	cols, err := Describe(ctx, db, expr)
 	if err != nil {
 		return nil, nil, Error(ctx, s, err)
@@ -173,6 +173,11 @@ func TestSource(t *testing.T) {
 	csvHash := write(t, root, "seeds/hash.csv", "id,name\n#1,a\n2,b\n")
 	jsonArr := write(t, root, "seeds/arr.json", `[{"id": 1, "name": "ann", "day": "2024-05-28"}, {"id": 2, "name": null, "tags": [1, 2]}]`)
 	jsonLines := write(t, root, "seeds/lines.json", "{\"id\": 3, \"name\": \"bo\"}\n{\"id\": 4, \"score\": 9.5}\n")
+	// DuckDB infers TIMESTAMP for "at", a struct for "meta", DOUBLE for "amount".
+	events := "{\"id\": 0, \"at\": \"2024-05-28T13:00:05.250Z\", \"meta\": {\"k\": 0}, \"amount\": 12.50}\n" +
+		"{\"id\": 1, \"at\": \"2024-05-28T13:01:05.250Z\", \"meta\": {\"k\": 1}, \"amount\": 12.50}\n"
+	jsonEvents := write(t, root, "seeds/events/a.jsonl", events)
+	jsonEvents2 := write(t, root, "seeds/events/b.jsonl", "{\"id\": 99, \"at\": \"2024-05-28T15:00:00+02:00\", \"extra\": 1}\n")
 	pq := writeParquet(t, root, "seeds/p.parquet", "SELECT 1::INTEGER AS id, 'x' AS name, DATE '2024-05-28' AS day UNION ALL SELECT 2, NULL, NULL")
 	hour13 := write(t, root, "seeds/chat/hour=13.json", `[{"msg": "hi", "n": 1}]`)
 	hour14 := write(t, root, "seeds/chat/hour=14.json", `[{"msg": "yo", "n": 2, "extra": true}]`)
@@ -239,6 +244,22 @@ func TestSource(t *testing.T) {
 			seed: typed(seed("json", jsonLines), map[string]string{"id": "INTEGER", "score": "DECIMAL(4,1)"}),
 			cols: []string{"id INTEGER", "name VARCHAR", "score DECIMAL(4,1)"},
 			rows: []string{"3|bo|NULL", "4|NULL|9.5"},
+		},
+		{
+			name: "json column_types read as written",
+			seed: typed(seed("json", jsonEvents), map[string]string{"at": "varchar", "meta": "varchar", "amount": "varchar"}),
+			cols: []string{"id BIGINT", "at VARCHAR", "meta VARCHAR", "amount VARCHAR"},
+			rows: []string{"0|2024-05-28T13:00:05.250Z|{\"k\":0}|12.5", "1|2024-05-28T13:01:05.250Z|{\"k\":1}|12.5"},
+		},
+		{
+			name: "json column_types over combined files",
+			seed: combined(typed(seed("json", jsonEvents, jsonEvents2), map[string]string{"AT": "varchar", "id": "integer"})),
+			cols: []string{"id INTEGER", "at VARCHAR", "meta STRUCT(k BIGINT)", "amount DOUBLE", "extra BIGINT", "_source_file VARCHAR"},
+			rows: []string{
+				"0|2024-05-28T13:00:05.250Z|{'k': 0}|12.5|NULL|seeds/events/a.jsonl",
+				"1|2024-05-28T13:01:05.250Z|{'k': 1}|12.5|NULL|seeds/events/a.jsonl",
+				"99|2024-05-28T15:00:00+02:00|NULL|NULL|1|seeds/events/b.jsonl",
+			},
 		},
 		{
 			name: "parquet",
@@ -361,6 +382,8 @@ func TestSourceErrors(t *testing.T) {
 			`seeds/conv.csv: column_types names columns the file does not have: "nope"`},
 		{"column_types unknown column json", typed(seed("json", jsonOK), map[string]string{"nope": "INTEGER"}),
 			`seeds/ok.json: column_types names column "nope", which the file does not have`},
+		{"json column_types conversion", typed(seed("json", write(t, root, "seeds/conv.jsonl", "{\"a\": 1}\n{\"a\": \"x\"}\n")), map[string]string{"a": "INTEGER"}),
+			`seeds/conv.jsonl:2: a value does not fit its column_types type: Failed to cast value to numerical: "x"`},
 		{"json array syntax error", seed("json", badJSONArr), `seeds/bad.json:3: malformed JSON: unexpected character`},
 		{"json lines syntax error", seed("json", badJSONLines), `seeds/badlines.json:2: malformed JSON: unexpected character`},
 		{"not parquet", seed("parquet", notParquet), `seeds/fake.parquet: not a parquet file`},
@@ -400,7 +423,7 @@ func TestSourceCleanup(t *testing.T) {
 	root := t.TempDir()
 	xl := writeXLSX(t, root, "seeds/book.xlsx", 0)
 	s := adapter.Seed{Relation: adapter.Relation{Schema: "seeds", Name: "book"}, Root: root, Files: []string{xl}, Format: "xlsx"}
-	expr, cleanup, err := Source(context.Background(), s)
+	expr, cleanup, err := Source(context.Background(), openDB(t), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +444,7 @@ func TestSourceCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s := adapter.Seed{Relation: adapter.Relation{Schema: "seeds", Name: "book"}, Root: root, Files: []string{xl}, Format: "xlsx"}
-	_, cleanup, err := Source(ctx, s)
+	_, cleanup, err := Source(ctx, openDB(t), s)
 	cleanup()
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)

@@ -73,7 +73,7 @@ func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Co
 			return cols, nil
 		}
 	}
-	expr, cleanup, err := seedfile.Source(ctx, s)
+	expr, cleanup, err := seedfile.Source(ctx, conn, s)
 	defer cleanup()
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Relation, err)
@@ -87,7 +87,7 @@ func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Co
 }
 
 func (a *Adapter) loadSeed(ctx context.Context, conn *sql.Conn, s adapter.Seed, h adapter.Hooks) (adapter.Result, error) {
-	expr, cleanup, err := seedfile.Source(ctx, s)
+	expr, cleanup, err := seedfile.Source(ctx, conn, s)
 	defer cleanup()
 	if err != nil {
 		return adapter.Result{}, err
@@ -148,7 +148,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s ada
 	var expr string
 	var names string
 	if len(sub.Files) > 0 {
-		e, cleanup, err := seedfile.Source(ctx, sub)
+		e, cleanup, err := seedfile.Source(ctx, conn, sub)
 		defer cleanup()
 		if err != nil {
 			return adapter.Result{}, err
@@ -202,7 +202,7 @@ func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *sql.Conn, s ada
 // loadSeedWhole replaces the table with all of the seed's files and, in
 // the same transaction, replaces the record of loaded files.
 func (a *Adapter) loadSeedWhole(ctx context.Context, conn *sql.Conn, s adapter.Seed, plan seedfile.FilePlan, h adapter.Hooks) (adapter.Result, error) {
-	expr, cleanup, err := seedfile.Source(ctx, s)
+	expr, cleanup, err := seedfile.Source(ctx, conn, s)
 	defer cleanup()
 	if err != nil {
 		return adapter.Result{}, err

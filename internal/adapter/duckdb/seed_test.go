@@ -106,7 +106,7 @@ func TestLoadSeedIncremental(t *testing.T) {
 			// file's rows were deleted: the transaction undoes the delete.
 			name: "failure after the delete keeps the old table", columnTypes: map[string]string{"n": "integer"},
 			steps: []seedStep{first,
-				{files: []seedFile{a1, {b1.rel, `{"n": "x", "tag": "t"}` + "\n", "v2"}}, wantErr: `seeds/ev/b.jsonl: Conversion Error: Could not convert string 'x' to INT32`,
+				{files: []seedFile{a1, {b1.rel, `{"n": "x", "tag": "t"}` + "\n", "v2"}}, wantErr: `seeds/ev/b.jsonl:1: a value does not fit its column_types type: Failed to cast value to numerical: "x"`,
 					wantSent: []string{`DELETE FROM "seeds"."ev" WHERE "_source_file" IN ('seeds/ev/b.jsonl')`, "INSERT INTO", "ROLLBACK"},
 					wantRows: first.wantRows, wantState: first.wantState},
 			},

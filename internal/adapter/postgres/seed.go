@@ -106,12 +106,8 @@ type seedReader struct {
 }
 
 func openSeedReader(ctx context.Context, s adapter.Seed) (*seedReader, error) {
-	expr, cleanup, err := seedfile.Source(ctx, s)
-	if err != nil {
-		cleanup()
-		return nil, err
-	}
-	r := &seedReader{s: s, expr: expr, cleanup: cleanup}
+	r := &seedReader{s: s, cleanup: func() {}}
+	var err error
 	if r.db, err = sql.Open("duckdb", ""); err != nil {
 		r.Close()
 		return nil, err
@@ -120,7 +116,11 @@ func openSeedReader(ctx context.Context, s adapter.Seed) (*seedReader, error) {
 		r.Close()
 		return nil, err
 	}
-	if r.duckCol, err = seedfile.Describe(ctx, r.duck, expr); err != nil {
+	if r.expr, r.cleanup, err = seedfile.Source(ctx, r.duck, s); err != nil {
+		r.Close()
+		return nil, err
+	}
+	if r.duckCol, err = seedfile.Describe(ctx, r.duck, r.expr); err != nil {
 		err = seedfile.Error(ctx, s, err)
 		r.Close()
 		return nil, err

@@ -102,7 +102,7 @@ func TestLoadSeedIncremental(t *testing.T) {
 			name: "failure after the delete keeps the old table", columnTypes: map[string]string{"n": "integer"},
 			steps: []seedStep{first,
 				{files: []seedFile{a1, {b1.rel, `{"n": "x", "tag": "t"}` + "\n", "v2"}},
-					wantErr:  `seeds/ev/b.jsonl: Conversion Error: Could not convert string 'x' to INT32`,
+					wantErr:  `seeds/ev/b.jsonl:1: a value does not fit its column_types type: Failed to cast value to numerical: "x"`,
 					wantSent: []string{`DELETE FROM "seeds"."ev" WHERE "_source_file" = ANY($1)`},
 					wantRows: first.wantRows, wantState: first.wantState},
 			},
