@@ -192,6 +192,9 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		}
 		return adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}, nil
 	}
+	if p.Strategy == "append" {
+		return a.appendIncremental(ctx, conn, m, p, h)
+	}
 	target := relSQL(m.Relation)
 	stage := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
 	var res adapter.Result
@@ -203,32 +206,16 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		if err != nil {
 			return err
 		}
-		stageCols, err := a.columns(ctx, conn, "SELECT column_name, column_type FROM (DESCRIBE "+stage+")")
+		cols, add, targetCols, err := a.reconcile(ctx, conn, m.Relation, p, stage)
 		if err != nil {
 			return err
 		}
-		// The table exists (checked above), so DESCRIBE cannot fail here.
-		_, targetCols, err := a.describe(ctx, conn, m.Relation)
-		if err != nil {
+		if err := a.addColumns(ctx, conn, m.Relation, add); err != nil {
 			return err
-		}
-		cols, add, err := p.Reconcile(m.Relation, stageCols, targetCols, strings.ToLower)
-		if err != nil {
-			return err
-		}
-		for _, c := range add {
-			if _, err := a.exec(ctx, conn, "ALTER TABLE "+target+" ADD COLUMN "+adapter.QuoteIdent(c.Name)+" "+c.Type); err != nil {
-				return err
-			}
 		}
 		colList := quoteAll(cols, "")
 		insert := "INSERT INTO " + target + " (" + colList + ") SELECT " + colList + " FROM " + stage
 		switch p.Strategy {
-		case "append":
-			res.Message = fmt.Sprintf("INSERT %d", n)
-			if _, err := a.exec(ctx, conn, insert); err != nil {
-				return err
-			}
 		case "delete+insert":
 			del := "DELETE FROM " + target + " AS t WHERE EXISTS (SELECT 1 FROM " + stage + " AS s WHERE " + keyMatch(p.Keys) + ")"
 			deleted, err := a.exec(ctx, conn, del)
@@ -265,6 +252,76 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 		return adapter.Result{}, err
 	}
 	return res, nil
+}
+
+// appendIncremental inserts the model's rows straight from its query, read
+// through a temporary view: an append reads them once, so materializing
+// them first (as merge and delete+insert must) would only copy them. When
+// the table gains columns the rows are materialized before it does, so the
+// query reads the table as it was, as in the other strategies.
+func (a *Adapter) appendIncremental(ctx context.Context, conn *sql.Conn, m adapter.Materialization, p adapter.IncrementalPlan, h adapter.Hooks) (adapter.Result, error) {
+	target := relSQL(m.Relation)
+	view := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
+	var n int64
+	err := a.inModelTx(ctx, conn, h, func() error {
+		if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TEMP VIEW "+view+" AS\n"+trimSQL(m.SQL)+"\n"); err != nil {
+			return err
+		}
+		cols, add, _, err := a.reconcile(ctx, conn, m.Relation, p, view)
+		if err != nil {
+			return err
+		}
+		src, drop := view, "DROP VIEW "+view
+		if len(add) > 0 {
+			rows := adapter.QuoteIdent(stagePrefix + "rows_" + m.Relation.Name)
+			if _, err := a.exec(ctx, conn, "CREATE OR REPLACE TEMP TABLE "+rows+" AS SELECT * FROM "+view); err != nil {
+				return err
+			}
+			if _, err := a.exec(ctx, conn, drop); err != nil {
+				return err
+			}
+			src, drop = rows, "DROP TABLE "+rows
+		}
+		if err := a.addColumns(ctx, conn, m.Relation, add); err != nil {
+			return err
+		}
+		colList := quoteAll(cols, "")
+		if n, err = a.exec(ctx, conn, "INSERT INTO "+target+" ("+colList+") SELECT "+colList+" FROM "+src); err != nil {
+			return err
+		}
+		_, err = a.exec(ctx, conn, drop)
+		return err
+	})
+	if err != nil {
+		return adapter.Result{}, err
+	}
+	return adapter.Result{RowsAffected: n, Message: fmt.Sprintf("INSERT %d", n)}, nil
+}
+
+// reconcile compares the columns of stage (the model's new rows) with the
+// existing table r's, as on_schema_change says; it returns the columns to
+// insert, those to add to r, and r's columns.
+func (a *Adapter) reconcile(ctx context.Context, conn *sql.Conn, r adapter.Relation, p adapter.IncrementalPlan, stage string) ([]string, []adapter.Column, []adapter.Column, error) {
+	stageCols, err := a.columns(ctx, conn, "SELECT column_name, column_type FROM (DESCRIBE "+stage+")")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// The caller found the table, so DESCRIBE cannot fail here.
+	_, targetCols, err := a.describe(ctx, conn, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cols, add, err := p.Reconcile(r, stageCols, targetCols, strings.ToLower)
+	return cols, add, targetCols, err
+}
+
+func (a *Adapter) addColumns(ctx context.Context, conn *sql.Conn, r adapter.Relation, add []adapter.Column) error {
+	for _, c := range add {
+		if _, err := a.exec(ctx, conn, "ALTER TABLE "+relSQL(r)+" ADD COLUMN "+adapter.QuoteIdent(c.Name)+" "+c.Type); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mergeByReplacing reports whether a merge can be done as delete + insert.
