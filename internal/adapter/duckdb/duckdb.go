@@ -310,7 +310,7 @@ func (a *Adapter) CreateTableAs(ctx context.Context, r adapter.Relation, query s
 				return err
 			}
 		}
-		_, err = a.exec(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(r)+" AS\n"+trimSQL(query)+"\n")
+		_, err = a.exec(ctx, conn, createAs("CREATE OR REPLACE TABLE "+relSQL(r), query))
 		return err
 	})
 	if err != nil {

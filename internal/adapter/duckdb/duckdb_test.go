@@ -854,3 +854,35 @@ func TestBrokenView(t *testing.T) {
 		t.Errorf("rows = %q", got)
 	}
 }
+
+// An error's LINE is the line of the model's SQL (as written to the
+// compiled SQL file), whatever statement embeds it.
+func TestErrorLineIsTheModelsLine(t *testing.T) {
+	const good = "SELECT 1 AS id,\n  2 AS b"
+	const bad = "\nSELECT 1 AS id,\n  2 AS b,\n  no_such_col AS c"
+	tests := []struct {
+		name string
+		m    adapter.Materialization
+	}{
+		{"view", adapter.Materialization{Materialized: "view"}},
+		{"table", adapter.Materialization{Materialized: "table"}},
+		{"incremental append", adapter.Materialization{Materialized: "incremental", Incremental: true}},
+		{"incremental merge", adapter.Materialization{Materialized: "incremental", Incremental: true, UniqueKey: []string{"id"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := openTest(t, "")
+			ctx := context.Background()
+			r := rel("gold", "m")
+			if _, err := a.Materialize(ctx, adapter.Materialization{Relation: r, Materialized: "table", SQL: good}); err != nil {
+				t.Fatal(err)
+			}
+			m := tt.m
+			m.Relation, m.SQL = r, bad
+			_, err := a.Materialize(ctx, m)
+			if err == nil || !strings.Contains(err.Error(), "LINE 4:") {
+				t.Errorf("got %v, want an error at LINE 4 (no_such_col)", err)
+			}
+		})
+	}
+}

@@ -8,6 +8,13 @@ func trimSQL(q string) string {
 	return strings.TrimRight(q, " \t\r\n;")
 }
 
+// createAs renders head (e.g. "CREATE OR REPLACE TABLE x") AS query, the
+// query starting on the statement's first line: the LINE DuckDB names in
+// an error is then the line of the compiled SQL file written for the model.
+func createAs(head, query string) string {
+	return head + " AS " + trimSQL(query) + "\n"
+}
+
 // leadingKeyword returns the first keyword of q in lower case, skipping
 // white space and comments; "(" for a parenthesised query, "" when q has
 // no keyword.

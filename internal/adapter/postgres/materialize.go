@@ -150,7 +150,7 @@ func (a *Adapter) buildView(ctx context.Context, conn *pgxpool.Conn, m adapter.M
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE VIEW "+relationSQL(tmp)+" AS (\n"+trimSQL(m.SQL)+"\n)"); err != nil {
+		if _, err := execAs(ctx, tx, "CREATE VIEW "+relationSQL(tmp), m.SQL); err != nil {
 			return err
 		}
 		var err error
@@ -171,7 +171,7 @@ func (a *Adapter) buildTable(ctx context.Context, conn *pgxpool.Conn, m adapter.
 		if err := dropIfExists(ctx, tx, tmp, ""); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "CREATE TABLE "+relationSQL(tmp)+" AS (\n"+trimSQL(m.SQL)+"\n)")
+		tag, err := execAs(ctx, tx, "CREATE TABLE "+relationSQL(tmp), m.SQL)
 		if err != nil {
 			return err
 		}
@@ -418,7 +418,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *pgxpool.Conn, m ad
 	}
 	var res adapter.Result
 	err = a.inModelTx(ctx, conn, a.forceExecution, m.Hooks, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+newRowsTable+" ON COMMIT DROP AS (\n"+trimSQL(m.SQL)+"\n)")
+		tag, err := execAs(ctx, tx, "CREATE TEMPORARY TABLE "+newRowsTable+" ON COMMIT DROP", m.SQL)
 		if err != nil {
 			return err
 		}

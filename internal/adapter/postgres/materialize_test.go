@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -533,5 +534,39 @@ func fakePgDuckdb(t *testing.T, e *env) {
 		reset allow_system_table_mods`)
 	if err != nil {
 		t.Skipf("cannot fake the pg_duckdb extension (needs a superuser): %v", err)
+	}
+}
+
+// An error's LINE is the line of the model's SQL (as written to the
+// compiled SQL file), as on DuckDB.
+func TestErrorLineIsTheModelsLine(t *testing.T) {
+	e := newEnv(t)
+	const good = "select 1 as id,\n  2 as b"
+	const bad = "\nselect 1 as id,\n  2 as b,\n  no_such_col as c"
+	tests := []struct {
+		name string
+		m    adapter.Materialization
+	}{
+		{"view", adapter.Materialization{Materialized: "view"}},
+		{"table", adapter.Materialization{Materialized: "table"}},
+		{"incremental append", adapter.Materialization{Materialized: "incremental", Incremental: true}},
+		{"incremental merge", adapter.Materialization{Materialized: "incremental", Incremental: true, UniqueKey: []string{"id"}}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rel("gold", fmt.Sprintf("m%d", i))
+			e.mustMaterialize(adapter.Materialization{Relation: r, Materialized: "table", SQL: good})
+			m := tt.m
+			m.Relation, m.SQL = r, bad
+			_, err := e.a.Materialize(context.Background(), m)
+			want := "LINE 4:   no_such_col as c\n" + strings.Repeat(" ", len("LINE 4:   ")) + "^"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("got %v, want it to contain %q", err, want)
+			}
+		})
+	}
+	// A position outside the model's SQL leaves the error as it was.
+	if got := atLine(errors.New("plain"), 3, "select 1"); got.Error() != "plain" {
+		t.Errorf("atLine on a non-PostgreSQL error = %v", got)
 	}
 }

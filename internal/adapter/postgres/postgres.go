@@ -44,6 +44,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -381,7 +382,7 @@ func (a *Adapter) CreateTableAs(ctx context.Context, r adapter.Relation, sql str
 		if err := dropIfExists(ctx, tx, r, ""); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "CREATE TABLE "+a.RelationSQL(r)+" AS (\n"+trimSQL(sql)+"\n)")
+		_, err := execAs(ctx, tx, "CREATE TABLE "+a.RelationSQL(r), sql)
 		return err
 	})
 	if err != nil {
@@ -559,6 +560,10 @@ func isSQLState(err error, codes ...string) bool {
 // out of the message, and they often say what to do (which view depends on
 // what, for instance).
 func withDetail(err error) error {
+	var le *lineError
+	if errors.As(err, &le) {
+		return err // has its detail already
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || (pe.Detail == "" && pe.Hint == "") {
 		return err
@@ -571,6 +576,61 @@ func withDetail(err error) error {
 		extra = append(extra, "HINT: "+pe.Hint)
 	}
 	return fmt.Errorf("%w; %s", err, strings.Join(extra, "; "))
+}
+
+// execAs runs head AS (query), the query starting on the statement's first
+// line, and adds to an error PostgreSQL places in the query the line of the
+// query it points at, as DuckDB does: the line of the compiled SQL file.
+func execAs(ctx context.Context, tx pgx.Tx, head, query string) (pgconn.CommandTag, error) {
+	prefix := head + " AS ("
+	tag, err := tx.Exec(ctx, prefix+trimSQL(query)+"\n)")
+	if err != nil {
+		return tag, atLine(err, utf8.RuneCountInString(prefix), query)
+	}
+	return tag, nil
+}
+
+// lineError is a PostgreSQL error with its DETAIL, HINT and the line of
+// the model's SQL it points at.
+type lineError struct {
+	err error
+	msg string
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
+
+// atLine turns an error whose position (in characters, 1-based) falls in
+// query, which starts after skip characters of the statement, into a
+// lineError naming that line: "LINE n: text" and a caret under the column.
+func atLine(err error, skip int, query string) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Position <= 0 {
+		return err
+	}
+	pos := int(pe.Position) - 1 - skip // characters into query
+	if pos < 0 {
+		return err
+	}
+	line, col, start := 1, 0, 0
+	i := 0
+	for off, r := range query {
+		if i == pos {
+			break
+		}
+		i++
+		col++
+		if r == '\n' {
+			line, col, start = line+1, 0, off+1
+		}
+	}
+	if i < pos {
+		return err // past the query (the statement's closing parenthesis)
+	}
+	text, _, _ := strings.Cut(query[start:], "\n")
+	text = strings.TrimRight(text, "\r")
+	label := fmt.Sprintf("LINE %d: ", line)
+	return &lineError{err: err, msg: fmt.Sprintf("%s\n\n%s%s\n%s^", withDetail(err), label, text, strings.Repeat(" ", len(label)+col))}
 }
 
 // parseErrorReason says why a connection string could not be parsed
