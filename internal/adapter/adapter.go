@@ -111,6 +111,17 @@ func RunHooks(ctx context.Context, kind string, hooks []string, exec func(sql st
 	return nil
 }
 
+// QueryLineError is an engine's error that points at a line of a model's
+// SQL: Line is the line (1-based) of the compiled SQL, as the run writes it
+// to target/run.
+type QueryLineError struct {
+	Err  error
+	Line int
+}
+
+func (e *QueryLineError) Error() string { return e.Err.Error() }
+func (e *QueryLineError) Unwrap() error { return e.Err }
+
 // Result of a materialization or seed load.
 type Result struct {
 	RowsAffected int64  // rows written (-1 when unknown, e.g. views)

@@ -18,6 +18,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/run"
 )
 
@@ -314,6 +315,9 @@ func (p *printer) summary(results []run.Result, elapsed time.Duration) bool {
 		fmt.Fprintf(e.stdout, "\n%s in %s %s (%s)\n", e.paint(red, kind), r.Node.Kind, r.Node.Name, r.Node.Path)
 		if r.Err != nil {
 			fmt.Fprintf(e.stdout, "  %s\n", strings.ReplaceAll(r.Err.Error(), "\n", "\n  "))
+			if at := modelLine(&r); at != "" {
+				fmt.Fprintf(e.stdout, "  at %s\n", at)
+			}
 		}
 		if r.Detail != "" {
 			fmt.Fprintf(e.stdout, "%s\n", r.Detail)
@@ -451,4 +455,18 @@ func removeArtifacts(dir string, keep func(path string) bool) ([]string, error) 
 		}
 	}
 	return kept, nil
+}
+
+// modelLine is "models/x.sql:N" when r failed with an engine error at a
+// line of the model's compiled SQL that comes from line N of its template.
+func modelLine(r *run.Result) string {
+	var qe *adapter.QueryLineError
+	if r.Node == nil || r.Node.Model == nil || r.SQL == "" || !errors.As(r.Err, &qe) {
+		return ""
+	}
+	n, ok := diag.SourceLine(r.SQL, qe.Line, r.Node.Model.Src)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", r.Node.Model.Path, n)
 }

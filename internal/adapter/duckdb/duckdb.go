@@ -217,6 +217,16 @@ func (a *Adapter) exec(ctx context.Context, q querier, stmt string, args ...any)
 	return n, nil
 }
 
+// execAs runs createAs(head, query); an error DuckDB places in the query
+// carries its line (adapter.QueryLineError).
+func (a *Adapter) execAs(ctx context.Context, q querier, head, query string) (int64, error) {
+	n, err := a.exec(ctx, q, createAs(head, query))
+	if err != nil {
+		return n, queryLine(err)
+	}
+	return n, nil
+}
+
 // Describe implements adapter.Adapter. For a view that no longer binds
 // (a relation it reads was dropped) it returns KindView and the error.
 func (a *Adapter) Describe(ctx context.Context, r adapter.Relation) (adapter.Kind, []adapter.Column, error) {
@@ -310,7 +320,7 @@ func (a *Adapter) CreateTableAs(ctx context.Context, r adapter.Relation, query s
 				return err
 			}
 		}
-		_, err = a.exec(ctx, conn, createAs("CREATE OR REPLACE TABLE "+relSQL(r), query))
+		_, err = a.execAs(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(r), query)
 		return err
 	})
 	if err != nil {

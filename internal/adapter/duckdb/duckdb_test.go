@@ -883,6 +883,10 @@ func TestErrorLineIsTheModelsLine(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "LINE 4:") {
 				t.Errorf("got %v, want an error at LINE 4 (no_such_col)", err)
 			}
+			var qe *adapter.QueryLineError
+			if !errors.As(err, &qe) || qe.Line != 4 {
+				t.Errorf("error %v does not carry line 4 as an adapter.QueryLineError", err)
+			}
 		})
 	}
 }

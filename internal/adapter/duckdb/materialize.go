@@ -108,7 +108,7 @@ func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relat
 				return err
 			}
 		}
-		_, err = a.exec(ctx, conn, createAs("CREATE OR REPLACE VIEW "+relSQL(r), query))
+		_, err = a.execAs(ctx, conn, "CREATE OR REPLACE VIEW "+relSQL(r), query)
 		return err
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.
 	}
 	var rows int64
 	err = a.inModelTx(ctx, conn, h, func() error {
-		if _, err := a.exec(ctx, conn, createAs("CREATE OR REPLACE TABLE "+relSQL(tmp), query)); err != nil {
+		if _, err := a.execAs(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(tmp), query); err != nil {
 			if mapErr != nil && ctx.Err() == nil {
 				return mapErr(err)
 			}
@@ -199,7 +199,7 @@ func (a *Adapter) buildIncremental(ctx context.Context, conn *sql.Conn, m adapte
 	stage := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
 	var res adapter.Result
 	err = a.inModelTx(ctx, conn, h, func() error {
-		if _, err := a.exec(ctx, conn, createAs("CREATE OR REPLACE TEMP TABLE "+stage, m.SQL)); err != nil {
+		if _, err := a.execAs(ctx, conn, "CREATE OR REPLACE TEMP TABLE "+stage, m.SQL); err != nil {
 			return err
 		}
 		n, err := a.count(ctx, conn, stage)
@@ -264,7 +264,7 @@ func (a *Adapter) appendIncremental(ctx context.Context, conn *sql.Conn, m adapt
 	view := adapter.QuoteIdent(stagePrefix + m.Relation.Name)
 	var n int64
 	err := a.inModelTx(ctx, conn, h, func() error {
-		if _, err := a.exec(ctx, conn, createAs("CREATE OR REPLACE TEMP VIEW "+view, m.SQL)); err != nil {
+		if _, err := a.execAs(ctx, conn, "CREATE OR REPLACE TEMP VIEW "+view, m.SQL); err != nil {
 			return err
 		}
 		cols, add, _, err := a.reconcile(ctx, conn, m.Relation, p, view)

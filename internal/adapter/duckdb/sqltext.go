@@ -1,6 +1,12 @@
 package duckdb
 
-import "strings"
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+)
 
 // trimSQL drops trailing white space and semicolons, so a model's SELECT
 // can be embedded in CREATE ... AS.
@@ -13,6 +19,19 @@ func trimSQL(q string) string {
 // an error is then the line of the compiled SQL file written for the model.
 func createAs(head, query string) string {
 	return head + " AS " + trimSQL(query) + "\n"
+}
+
+var lineRe = regexp.MustCompile(`(?m)^LINE (\d+):`)
+
+// queryLine marks an error of a createAs statement with the line of the
+// query DuckDB points at, when it does.
+func queryLine(err error) error {
+	m := lineRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.Atoi(m[1])
+	return &adapter.QueryLineError{Err: err, Line: n}
 }
 
 // leadingKeyword returns the first keyword of q in lower case, skipping

@@ -563,6 +563,10 @@ func TestErrorLineIsTheModelsLine(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("got %v, want it to contain %q", err, want)
 			}
+			var qe *adapter.QueryLineError
+			if !errors.As(err, &qe) || qe.Line != 4 {
+				t.Errorf("error %v does not carry line 4 as an adapter.QueryLineError", err)
+			}
 		})
 	}
 	// A position outside the model's SQL leaves the error as it was.

@@ -602,7 +602,8 @@ func (e *lineError) Unwrap() error { return e.err }
 
 // atLine turns an error whose position (in characters, 1-based) falls in
 // query, which starts after skip characters of the statement, into a
-// lineError naming that line: "LINE n: text" and a caret under the column.
+// lineError naming that line ("LINE n: text" and a caret under the
+// column), marked with the line for the caller (adapter.QueryLineError).
 func atLine(err error, skip int, query string) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Position <= 0 {
@@ -630,7 +631,8 @@ func atLine(err error, skip int, query string) error {
 	text, _, _ := strings.Cut(query[start:], "\n")
 	text = strings.TrimRight(text, "\r")
 	label := fmt.Sprintf("LINE %d: ", line)
-	return &lineError{err: err, msg: fmt.Sprintf("%s\n\n%s%s\n%s^", withDetail(err), label, text, strings.Repeat(" ", len(label)+col))}
+	msg := fmt.Sprintf("%s\n\n%s%s\n%s^", withDetail(err), label, text, strings.Repeat(" ", len(label)+col))
+	return &adapter.QueryLineError{Err: &lineError{err: err, msg: msg}, Line: line}
 }
 
 // parseErrorReason says why a connection string could not be parsed
