@@ -28,6 +28,7 @@ func Examples() []Example {
 		{"run_query", "rows of a query while building (none at parse time)", `{{ range run_query "select 'k' as key" }}{{ .key }}{{ end }}`, `k`},
 		{"today", "the run's start date (UTC)", `{{ today }}`, `2024-06-01`},
 		{"run_started_at", "the run's start time (UTC)", `{{ run_started_at }}`, `2024-06-01 12:30:00`},
+		{"identifier", "a name from data, the same on every engine (63 bytes at most)", `{{ identifier "short_key" }}`, `short_key`},
 		{"macro", "macros are functions; one argument is the macro's dot", `{{ cents "amount" }}`, `(amount / 100.0)`},
 		{"macro", "engine-specific versions win: duckdb__name on DuckDB", `{{ today_sql }}`, `current_date`},
 		{"macro", "several arguments arrive as a list", `{{ add "a" "b" }}`, `(a + b)`},

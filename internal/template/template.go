@@ -7,6 +7,8 @@ package template
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"text/template"
 	"text/template/parse"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Masterminds/sprig/v3"
 
@@ -24,7 +27,7 @@ import (
 )
 
 // builtins are ingot's template functions; macros may not take these names.
-var builtinNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "run_query", "today", "run_started_at", "return"}
+var builtinNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "run_query", "today", "run_started_at", "identifier", "return"}
 
 // enginePrefixes are the engine-specific macro name prefixes dispatched on.
 var enginePrefixes = []string{"duckdb__", "postgres__", "default__"}
@@ -454,8 +457,30 @@ func funcsOf(cur func() *renderer) template.FuncMap {
 		"run_query":      func(sql string) ([]map[string]any, error) { return cur().runQuery(sql) },
 		"today":          func() string { return cur().c.RunStarted.UTC().Format("2006-01-02") },
 		"run_started_at": func() string { return cur().c.RunStarted.UTC().Format("2006-01-02 15:04:05") },
+		"identifier":     identifier,
 		"return":         func(v any) any { return v },
 	}
+}
+
+// maxIdentifierBytes is the longest name PostgreSQL keeps (NAMEDATALEN - 1);
+// it cuts longer ones, where DuckDB keeps them whole.
+const maxIdentifierBytes = 63
+
+// identifier makes a name from data (a column per answer key, say) that
+// both engines spell the same: name itself when it fits in 63 bytes,
+// otherwise its beginning, cut on a character boundary, then "_" and 8 hex
+// characters of its SHA-256, 63 bytes at most, so that long names that
+// share a beginning stay apart.
+func identifier(name string) string {
+	if len(name) <= maxIdentifierBytes {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	keep := maxIdentifierBytes - 9
+	for keep > 0 && !utf8.RuneStart(name[keep]) {
+		keep--
+	}
+	return name[:keep] + "_" + hex.EncodeToString(sum[:4])
 }
 
 func (r *renderer) ref(args ...string) (string, error) {

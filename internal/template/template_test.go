@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/project"
@@ -204,4 +205,25 @@ func errorsAs(err error, d **diag.Error) bool {
 		}
 	}
 	return false
+}
+
+func TestIdentifier(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{strings.Repeat("a", 63), strings.Repeat("a", 63)},
+		{strings.Repeat("a", 64), strings.Repeat("a", 54) + "_ffe054fe"},
+		{"qual_o_seu_nivel_de_satisfacao_com_o_atendimento_recebido_hoje_de_0_a_10",
+			"qual_o_seu_nivel_de_satisfacao_com_o_atendimento_receb_7b013e42"},
+		// Cut on a character boundary: 27 two-byte characters, not 27 and a half.
+		{strings.Repeat("ç", 40), strings.Repeat("ç", 27) + "_ad9b75d3"},
+		{strings.Repeat("é", 27) + strings.Repeat("x", 10), strings.Repeat("é", 27) + "_e4598c58"},
+	}
+	for _, tt := range tests {
+		got := identifier(tt.name)
+		if got != tt.want {
+			t.Errorf("identifier(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+		if len(got) > maxIdentifierBytes || !utf8.ValidString(got) {
+			t.Errorf("identifier(%q) = %q: %d bytes, valid UTF-8 %v", tt.name, got, len(got), utf8.ValidString(got))
+		}
+	}
 }

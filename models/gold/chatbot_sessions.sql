@@ -9,6 +9,8 @@ non-empty answer:
     case) is a BOOLEAN column; otherwise text, with those words written
     'true'/'false'. A key named like a fixed column, or like an earlier key
     but for case, gets an "answer_" prefix (and a number if still taken).
+    A name over 63 bytes is cut the same way on both engines (identifier:
+    PostgreSQL would cut it itself, and two long keys could then clash).
 The last value of a key is the one with the latest answered_at; ties (same
 second) go to the greatest value in byte order, so both engines agree.
 At parse time run_query returns no rows and only the fixed columns render.
@@ -53,9 +55,9 @@ select
     as json
   ) as answers
 {{- range $i, $key := $keys }}
-{{- $column := .answer_key }}
-{{- if hasKey $taken (lower $column) }}{{ $column = printf "answer_%s" .answer_key }}{{ end }}
-{{- if hasKey $taken (lower $column) }}{{ $column = printf "answer_%s_%d" .answer_key (add1 $i) }}{{ end }}
+{{- $column := identifier .answer_key }}
+{{- if hasKey $taken (lower $column) }}{{ $column = identifier (printf "answer_%s" .answer_key) }}{{ end }}
+{{- if hasKey $taken (lower $column) }}{{ $column = identifier (printf "answer_%s_%d" .answer_key (add1 $i)) }}{{ end }}
 {{- $_ := set $taken (lower $column) true }},
   {{ if .is_boolean -}}
   bool_or(case when l.answer_key = {{ sql_string .answer_key }} then l.answer_bool end)
