@@ -266,10 +266,10 @@ func (g *Graph) Select(include, exclude []string, opts SelectOptions) (Selection
 			inc[i] = true
 		}
 	} else {
-		warnings = append(warnings, g.union(incSels, inc)...)
+		warnings = append(warnings, g.union(incSels, inc, mode)...)
 	}
 	exc := make([]bool, n)
-	warnings = append(warnings, g.union(excSels, exc)...)
+	warnings = append(warnings, g.union(excSels, exc, mode)...)
 
 	sel := make([]bool, n)
 	for i := range sel {
@@ -350,10 +350,10 @@ func (g *Graph) attachments(i int) []int {
 
 // union marks in set every node any of sels selects and returns a warning
 // per selector that selects nothing.
-func (g *Graph) union(sels []Selector, set []bool) []string {
+func (g *Graph) union(sels []Selector, set []bool, mode IndirectMode) []string {
 	var warnings []string
 	for _, s := range sels {
-		got := g.evalSelector(s)
+		got := g.evalSelector(s, mode)
 		empty := true
 		for i, ok := range got {
 			if ok {
@@ -368,10 +368,17 @@ func (g *Graph) union(sels []Selector, set []bool) []string {
 	return warnings
 }
 
-func (g *Graph) evalSelector(s Selector) []bool {
+// evalSelector intersects the selector's criteria. As in dbt, each
+// criterion of an intersection brings the tests of what it selects first
+// (mode decides which), so "orders,test_type:unit" is the unit tests of
+// orders rather than nothing.
+func (g *Graph) evalSelector(s Selector, mode IndirectMode) []bool {
 	var acc []bool
 	for _, c := range s.Criteria {
 		got := g.evalCriterion(c)
+		if len(s.Criteria) > 1 {
+			g.addTests(got, mode)
+		}
 		if acc == nil {
 			acc = got
 			continue
@@ -381,6 +388,29 @@ func (g *Graph) evalSelector(s Selector) []bool {
 		}
 	}
 	return acc
+}
+
+// addTests adds to set the tests of the nodes in it: a test any of whose
+// tested nodes is in set (eager) or all of them (cautious; buildable, whose
+// ancestors rule needs the whole selection, counts as cautious here).
+func (g *Graph) addTests(set []bool, mode IndirectMode) {
+	if mode == IndirectEmpty {
+		return
+	}
+	for i, node := range g.nodes {
+		if node.ResourceType != "test" || set[i] {
+			continue
+		}
+		att := g.attachments(i)
+		if len(att) == 0 {
+			continue
+		}
+		if mode == IndirectEager {
+			set[i] = slices.ContainsFunc(att, func(a int) bool { return set[a] })
+		} else {
+			set[i] = !slices.ContainsFunc(att, func(a int) bool { return !set[a] })
+		}
+	}
 }
 
 func (g *Graph) evalCriterion(c Criterion) []bool {

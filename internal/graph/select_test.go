@@ -148,6 +148,16 @@ func TestSelect(t *testing.T) {
 			exclude: []string{"silver.customers"}, want: []string{tNN, tKpi}},
 		{name: "excluding a test directly", include: []string{"invoice_averages"}, exclude: []string{"test_type:unit"},
 			want: []string{gAvg, tRel}},
+		{name: "a model's unit tests by intersection", include: []string{"invoice_averages,test_type:unit"},
+			want: []string{tUnit}},
+		{name: "a model's data tests by intersection", include: []string{"test_type:data,invoice_averages"},
+			want: []string{tRel}},
+		{name: "intersection brings tests per criterion (cautious)", include: []string{"invoice_averages,test_type:data"},
+			opts: SelectOptions{IndirectTests: IndirectCautious}, want: nil, warnings: []string{"matches no node"}},
+		{name: "intersection without indirect tests", include: []string{"invoice_averages,test_type:unit"},
+			opts: SelectOptions{IndirectTests: IndirectEmpty}, want: nil, warnings: []string{"matches no node"}},
+		{name: "excluding a model's unit tests by intersection", include: []string{"invoice_averages"},
+			exclude: []string{"invoice_averages,test_type:unit"}, want: []string{gAvg, tRel}},
 
 		// Warnings.
 		{name: "unknown name warns with a suggestion", include: []string{"invoice_avrages"},
