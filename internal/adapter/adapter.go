@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -109,6 +110,41 @@ func RunHooks(ctx context.Context, kind string, hooks []string, exec func(sql st
 		}
 	}
 	return nil
+}
+
+// OutsideHooks runs the hooks configured with transaction: false around a
+// build. An adapter has one, shared by its models and seeds: such hooks are
+// shared setup (CREATE TABLE IF NOT EXISTS on an audit table, say), and the
+// same statement run at once by two sessions conflicts on both engines'
+// catalogs, so they run one model or seed at a time.
+type OutsideHooks struct {
+	mu sync.Mutex
+}
+
+// Around runs h.BeforeBegin, then build, then h.AfterCommit, each hook
+// with exec. A failing after-commit hook is reported after built, which
+// says what stays ("the relation was built").
+func (o *OutsideHooks) Around(ctx context.Context, h Hooks, built string, exec func(sql string) error, build func() (Result, error)) (Result, error) {
+	if err := o.run(ctx, "pre_hook", h.BeforeBegin, exec); err != nil {
+		return Result{}, err
+	}
+	res, err := build()
+	if err != nil {
+		return Result{}, err
+	}
+	if err := o.run(ctx, "post_hook", h.AfterCommit, exec); err != nil {
+		return Result{}, fmt.Errorf("%s, but %w", built, err)
+	}
+	return res, nil
+}
+
+func (o *OutsideHooks) run(ctx context.Context, kind string, hooks []string, exec func(sql string) error) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return RunHooks(ctx, kind, hooks, exec)
 }
 
 // QueryLineError is an engine's error that points at a line of a model's

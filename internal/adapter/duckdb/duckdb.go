@@ -31,12 +31,9 @@ type Adapter struct {
 	path   string // "" for in-memory
 	onStmt func(string)
 
-	schemaMu sync.Mutex // serialises CREATE SCHEMA
-	stateMu  sync.Mutex // serialises creating the incremental seeds' state tables
-	// outsideMu serialises hooks run outside a transaction (transaction:
-	// false): they are shared setup such as CREATE TABLE IF NOT EXISTS,
-	// and two such statements run at once by different models conflict.
-	outsideMu sync.Mutex
+	schemaMu sync.Mutex           // serialises CREATE SCHEMA
+	stateMu  sync.Mutex           // serialises creating the incremental seeds' state tables
+	outside  adapter.OutsideHooks // hooks with transaction: false, one build at a time
 }
 
 // cleanupTimeout bounds rollbacks and drops that run after the caller's

@@ -39,28 +39,20 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Close()
 
-	if err := a.runOutsideHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
-		return adapter.Result{}, err
-	}
 	h := m.Hooks
-	var res adapter.Result
-	switch {
-	case m.Materialized == "view":
-		res, err = a.buildView(ctx, conn, m.Relation, m.SQL, h)
-	case m.Materialized == "incremental" && m.Incremental:
-		res, err = a.buildIncremental(ctx, conn, m, plan, h)
-	default:
-		var n int64
-		n, err = a.buildTable(ctx, conn, m.Relation, m.SQL, nil, h)
-		res = adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}
-	}
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	if err := a.runOutsideHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
-		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
-	}
-	return res, nil
+	return a.outside.Around(ctx, h, "the relation was built", a.execOn(ctx, conn), func() (adapter.Result, error) {
+		switch {
+		case m.Materialized == "view":
+			return a.buildView(ctx, conn, m.Relation, m.SQL, h)
+		case m.Materialized == "incremental" && m.Incremental:
+			return a.buildIncremental(ctx, conn, m, plan, h)
+		}
+		n, err := a.buildTable(ctx, conn, m.Relation, m.SQL, nil, h)
+		if err != nil {
+			return adapter.Result{}, err
+		}
+		return adapter.Result{RowsAffected: n, Message: fmt.Sprintf("CREATE TABLE (%d rows)", n)}, nil
+	})
 }
 
 // inModelTx is inTx with the pre-hooks first and the post-hooks last, so
@@ -78,21 +70,15 @@ func (a *Adapter) inModelTx(ctx context.Context, conn *sql.Conn, h adapter.Hooks
 }
 
 func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
-	return adapter.RunHooks(ctx, kind, hooks, func(h string) error {
-		_, err := a.exec(ctx, conn, h)
-		return err
-	})
+	return adapter.RunHooks(ctx, kind, hooks, a.execOn(ctx, conn))
 }
 
-// runOutsideHooks runs hooks configured with transaction: false, one
-// model or seed at a time (see Adapter.outsideMu).
-func (a *Adapter) runOutsideHooks(ctx context.Context, conn *sql.Conn, kind string, hooks []string) error {
-	if len(hooks) == 0 {
-		return nil
+// execOn runs a hook's statement on conn.
+func (a *Adapter) execOn(ctx context.Context, conn *sql.Conn) func(string) error {
+	return func(stmt string) error {
+		_, err := a.exec(ctx, conn, stmt)
+		return err
 	}
-	a.outsideMu.Lock()
-	defer a.outsideMu.Unlock()
-	return a.runHooks(ctx, conn, kind, hooks)
 }
 
 // buildView replaces r with a view; a table of that name is dropped in the

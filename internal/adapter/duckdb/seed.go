@@ -33,23 +33,13 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 		return adapter.Result{}, err
 	}
 	defer conn.Close()
-	if err := a.runOutsideHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
-		return adapter.Result{}, err
-	}
 	h := s.Hooks
-	var res adapter.Result
-	if s.Incremental {
-		res, err = a.loadSeedIncremental(ctx, conn, s, h)
-	} else {
-		res, err = a.loadSeed(ctx, conn, s, h)
-	}
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	if err := a.runOutsideHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
-		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
-	}
-	return res, nil
+	return a.outside.Around(ctx, h, "the table was loaded", a.execOn(ctx, conn), func() (adapter.Result, error) {
+		if s.Incremental {
+			return a.loadSeedIncremental(ctx, conn, s, h)
+		}
+		return a.loadSeed(ctx, conn, s, h)
+	})
 }
 
 // SeedColumns implements adapter.Adapter. An incremental seed whose next

@@ -61,25 +61,15 @@ func (a *Adapter) materialize(ctx context.Context, m adapter.Materialization) (a
 	}
 	defer conn.Release()
 
-	if err := a.runOutsideHooks(ctx, conn, "pre_hook", m.BeforeBegin); err != nil {
-		return adapter.Result{}, err
-	}
-	var res adapter.Result
-	switch {
-	case m.Materialized == "view":
-		res, err = a.buildView(ctx, conn, m)
-	case m.Materialized == "incremental" && m.Incremental:
-		res, err = a.buildIncremental(ctx, conn, m, plan)
-	default:
-		res, err = a.buildTable(ctx, conn, m)
-	}
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	if err := a.runOutsideHooks(ctx, conn, "post_hook", m.AfterCommit); err != nil {
-		return adapter.Result{}, fmt.Errorf("the relation was built, but %w", err)
-	}
-	return res, nil
+	return a.outside.Around(ctx, m.Hooks, "the relation was built", execOn(ctx, conn), func() (adapter.Result, error) {
+		switch {
+		case m.Materialized == "view":
+			return a.buildView(ctx, conn, m)
+		case m.Materialized == "incremental" && m.Incremental:
+			return a.buildIncremental(ctx, conn, m, plan)
+		}
+		return a.buildTable(ctx, conn, m)
+	})
 }
 
 // inModelTx is inTx with h's pre-hooks first and post-hooks last, so that
@@ -96,22 +86,16 @@ func (a *Adapter) inModelTx(ctx context.Context, conn *pgxpool.Conn, force bool,
 	})
 }
 
-// runOutsideHooks runs hooks configured with transaction: false, one
-// model or seed at a time (see Adapter.outsideMu).
-func (a *Adapter) runOutsideHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
-	if len(hooks) == 0 {
-		return nil
-	}
-	a.outsideMu.Lock()
-	defer a.outsideMu.Unlock()
-	return runHooks(ctx, conn, kind, hooks)
+func runHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
+	return adapter.RunHooks(ctx, kind, hooks, execOn(ctx, conn))
 }
 
-func runHooks(ctx context.Context, conn querier, kind string, hooks []string) error {
-	return adapter.RunHooks(ctx, kind, hooks, func(h string) error {
-		_, err := conn.Exec(ctx, h)
+// execOn runs a hook's statement on conn.
+func execOn(ctx context.Context, conn querier) func(string) error {
+	return func(stmt string) error {
+		_, err := conn.Exec(ctx, stmt)
 		return withDetail(err)
-	})
+	}
 }
 
 // inTx runs fn in a transaction on conn; with force it starts with

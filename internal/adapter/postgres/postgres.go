@@ -81,10 +81,7 @@ type Adapter struct {
 	pgDuckdbVersion string // "" when the extension is not installed
 	forceExecution  bool   // send forceExecutionSQL with builds
 
-	// outsideMu serialises hooks run outside a transaction (transaction:
-	// false): they are shared setup such as CREATE TABLE IF NOT EXISTS,
-	// which races when two sessions run it at once.
-	outsideMu sync.Mutex
+	outside adapter.OutsideHooks // hooks with transaction: false, one build at a time
 
 	schemas sync.Map // schema name → struct{}: known to exist
 	types   sync.Map // typeKey → engine type name

@@ -42,22 +42,12 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 		return adapter.Result{}, err
 	}
 	defer conn.Release()
-	if err := a.runOutsideHooks(ctx, conn, "pre_hook", s.BeforeBegin); err != nil {
-		return adapter.Result{}, err
-	}
-	var res adapter.Result
-	if s.Incremental {
-		res, err = a.loadSeedIncremental(ctx, conn, s)
-	} else {
-		res, err = a.loadSeed(ctx, conn, s)
-	}
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	if err := a.runOutsideHooks(ctx, conn, "post_hook", s.AfterCommit); err != nil {
-		return adapter.Result{}, fmt.Errorf("the table was loaded, but %w", err)
-	}
-	return res, nil
+	return a.outside.Around(ctx, s.Hooks, "the table was loaded", execOn(ctx, conn), func() (adapter.Result, error) {
+		if s.Incremental {
+			return a.loadSeedIncremental(ctx, conn, s)
+		}
+		return a.loadSeed(ctx, conn, s)
+	})
 }
 
 // SeedColumns implements adapter.Adapter. An incremental seed whose next
