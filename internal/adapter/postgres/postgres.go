@@ -431,12 +431,22 @@ func dropKeyword(relkind string) (string, error) {
 func (a *Adapter) Close() error {
 	a.mu.Lock()
 	for c := range a.locks {
-		_ = c.Close(context.Background())
+		unlockAndClose(c)
 	}
 	a.locks = nil
 	a.mu.Unlock()
 	a.pool.Close()
 	return nil
+}
+
+// unlockAndClose frees the run lock held on conn and closes it. Unlock
+// explicitly: the server frees a closed session's locks only once its
+// backend has exited, a moment later, and the next run may already ask.
+func unlockAndClose(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = conn.Exec(ctx, "select pg_catalog.pg_advisory_unlock($1)", lockKey())
+	_ = conn.Close(ctx)
 }
 
 // lockKey is the advisory lock key of ingot runs. Advisory locks are scoped
@@ -493,12 +503,7 @@ func (a *Adapter) Lock(ctx context.Context, wait bool) (func(), error) {
 			if !held {
 				return // Close got there first
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			// Unlock explicitly: the server frees a closed session's locks
-			// only once its backend has exited, a moment later.
-			_, _ = conn.Exec(ctx, "select pg_catalog.pg_advisory_unlock($1)", lockKey())
-			_ = conn.Close(ctx)
+			unlockAndClose(conn)
 		})
 	}, nil
 }
