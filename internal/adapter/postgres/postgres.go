@@ -562,9 +562,9 @@ func isSQLState(err error, codes ...string) bool {
 // out of the message, and they often say what to do (which view depends on
 // what, for instance).
 func withDetail(err error) error {
-	var le *lineError
+	var le *adapter.QueryLineError
 	if errors.As(err, &le) {
-		return err // has its detail already
+		return err // atLine added the detail already
 	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || (pe.Detail == "" && pe.Hint == "") {
@@ -592,20 +592,10 @@ func execAs(ctx context.Context, tx pgx.Tx, head, query string) (pgconn.CommandT
 	return tag, nil
 }
 
-// lineError is a PostgreSQL error with its DETAIL, HINT and the line of
-// the model's SQL it points at.
-type lineError struct {
-	err error
-	msg string
-}
-
-func (e *lineError) Error() string { return e.msg }
-func (e *lineError) Unwrap() error { return e.err }
-
 // atLine turns an error whose position (in characters, 1-based) falls in
-// query, which starts after skip characters of the statement, into a
-// lineError naming that line ("LINE n: text" and a caret under the
-// column), marked with the line for the caller (adapter.QueryLineError).
+// query, which starts after skip characters of the statement, into an
+// adapter.QueryLineError whose message adds DETAIL, HINT and that line
+// ("LINE n: text" and a caret under the column), as DuckDB words it.
 func atLine(err error, skip int, query string) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Position <= 0 {
@@ -633,8 +623,7 @@ func atLine(err error, skip int, query string) error {
 	text, _, _ := strings.Cut(query[start:], "\n")
 	text = strings.TrimRight(text, "\r")
 	label := fmt.Sprintf("LINE %d: ", line)
-	msg := fmt.Sprintf("%s\n\n%s%s\n%s^", withDetail(err), label, text, strings.Repeat(" ", len(label)+col))
-	return &adapter.QueryLineError{Err: &lineError{err: err, msg: msg}, Line: line}
+	return &adapter.QueryLineError{Err: fmt.Errorf("%w\n\n%s%s\n%s^", withDetail(err), label, text, strings.Repeat(" ", len(label)+col)), Line: line}
 }
 
 // parseErrorReason says why a connection string could not be parsed
