@@ -300,12 +300,10 @@ func (g *Graph) Select(include, exclude []string, opts SelectOptions) (Selection
 			continue
 		}
 		switch mode {
-		case IndirectEager:
-			sel[i] = slices.ContainsFunc(att, func(a int) bool { return sel[a] })
-		case IndirectCautious:
-			sel[i] = !slices.ContainsFunc(att, func(a int) bool { return !sel[a] })
+		case IndirectEager, IndirectCautious:
+			sel[i] = joins(att, sel, mode == IndirectEager)
 		case IndirectBuildable:
-			sel[i] = !slices.ContainsFunc(att, func(a int) bool { return !buildable[a] })
+			sel[i] = joins(att, buildable, false)
 		}
 	}
 
@@ -405,12 +403,17 @@ func (g *Graph) addTests(set []bool, mode IndirectMode) {
 		if len(att) == 0 {
 			continue
 		}
-		if mode == IndirectEager {
-			set[i] = slices.ContainsFunc(att, func(a int) bool { return set[a] })
-		} else {
-			set[i] = !slices.ContainsFunc(att, func(a int) bool { return !set[a] })
-		}
+		set[i] = joins(att, set, mode == IndirectEager)
 	}
+}
+
+// joins reports whether a test of the nodes at att joins set: when any of
+// them is in it (eager), or all of them.
+func joins(att []int, set []bool, anyOf bool) bool {
+	if anyOf {
+		return slices.ContainsFunc(att, func(a int) bool { return set[a] })
+	}
+	return !slices.ContainsFunc(att, func(a int) bool { return !set[a] })
 }
 
 func (g *Graph) evalCriterion(c Criterion) []bool {
