@@ -60,6 +60,9 @@ type Dialect struct {
 	// QuoteChar opens and closes a quoted identifier; a quote inside is
 	// doubled. `"` (the SQL standard) when empty.
 	QuoteChar string
+	// QuoteFunc, when set, quotes instead of QuoteChar (an engine that
+	// leaves plain names bare, say).
+	QuoteFunc func(ident string) string
 	// MacroPrefixes are the macro name prefixes tried, in order, before
 	// default__ when a macro is called: {"duckdb"} makes a call of x use
 	// duckdb__x when it exists. An engine that runs another engine's SQL
@@ -79,6 +82,9 @@ type Dialect struct {
 
 // Quote quotes an identifier.
 func (d Dialect) Quote(ident string) string {
+	if d.QuoteFunc != nil {
+		return d.QuoteFunc(ident)
+	}
 	q := d.QuoteChar
 	if q == "" {
 		q = `"`
@@ -114,6 +120,16 @@ type Caps struct {
 	AdvisoryLock bool
 	// Catalogs: relations may name a database (catalog) above the schema.
 	Catalogs bool
+}
+
+// Strategy is the incremental strategy to run for a model configured with
+// strategy and keys: merge (also the default with a unique key) becomes
+// delete+insert on an engine without MERGE, which gives the same rows.
+func (c Caps) Strategy(strategy string, keys []string) string {
+	if !c.Merge && (strategy == "merge" || (strategy == "" && len(keys) > 0)) {
+		return "delete+insert"
+	}
+	return strategy
 }
 
 // ReaderView says what another session reading a relation sees while a

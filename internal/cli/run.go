@@ -110,6 +110,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		Tester: tester,
 		Opts: run.Options{
 			Threads: s.target.Threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"),
+			Caps: s.engine.Caps,
 			WriteSQL: func(n *compile.Node, sql string) (string, error) {
 				if err := writeCompiled(s, n, "run", sql); err != nil {
 					return "", err

@@ -196,6 +196,9 @@ func (e *env) debugCommand() *ucli.Command {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "engine: %s %s\n", info.Engine, info.Version)
+			if eng, ok := e.engines.Lookup(t.Type); ok {
+				fmt.Fprintf(e.stdout, "readers see: %s\n", eng.Caps.ReaderView())
+			}
 			keys := make([]string, 0, len(info.Details))
 			for k := range info.Details {
 				keys = append(keys, k)

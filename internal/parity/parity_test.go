@@ -111,7 +111,7 @@ func TestGoldParity(t *testing.T) {
 			if len(a.Rows) == 0 {
 				t.Errorf("gold.%s is empty on DuckDB; the example should exercise it", name)
 			}
-			if d := Compare(a, b, 1e-9); d != "" {
+			if d := CompareNamed("duckdb", a, "postgres", b, 1e-9); d != "" {
 				t.Errorf("gold.%s differs between DuckDB and PostgreSQL:\n%s", name, d)
 			}
 		})
