@@ -1,0 +1,140 @@
+package jinja
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
+)
+
+func translator(t *testing.T, macros string) *Translator {
+	t.Helper()
+	tr := &Translator{Macros: map[string]*Macro{}}
+	ms, err := Signatures(macros)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		tr.Macros[m.Name] = m
+	}
+	return tr
+}
+
+// goParses checks that out is a valid Go template with ingot's functions.
+func goParses(t *testing.T, out string) {
+	t.Helper()
+	stub := func(...any) string { return "" }
+	fm := template.FuncMap(sprig.HermeticTxtFuncMap())
+	for _, n := range []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "return", "cents_to_dollars"} {
+		fm[n] = stub
+	}
+	if _, err := template.New("x").Funcs(fm).Parse(out); err != nil {
+		t.Errorf("translation does not parse as a Go template: %v\n%s", err, out)
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	tr := translator(t, "{% macro cents_to_dollars(col, scale=2) %}{% endmacro %}")
+	cases := []struct{ name, in, want string }{
+		{"ref source config",
+			"{{ config(materialized='table', tags=['a','b']) }}select * from {{ ref('stg_orders') }} join {{ source('erp', 'x') }}",
+			`{{ config "materialized" "table" "tags" (list "a" "b") }}select * from {{ ref "stg_orders" }} join {{ source "erp" "x" }}`},
+		{"two-argument ref", "{{ ref('pkg', 'm') }}", `{{ ref "m" }}`},
+		{"pivot loop",
+			"{% set methods = ['credit_card', 'coupon'] %}{% for m in methods -%} sum(x) as {{ m }}_amount{% if not loop.last %},{% endif %}{% endfor %}",
+			`{{ $methods := list "credit_card" "coupon" }}{{ $seq1 := $methods }}{{ range $i1, $m := $seq1 -}} sum(x) as {{ $m }}_amount{{ if not (eq $i1 (sub (len $seq1) 1)) }},{{ end }}{{ end }}`},
+		{"incremental", "{% if is_incremental() %} where d > (select max(d) from {{ this }}){% endif %}",
+			`{{ if is_incremental }} where d > (select max(d) from {{ this }}){{ end }}`},
+		{"macro call fills defaults", "{{ cents_to_dollars('amount') }} {{ cents_to_dollars('amount', scale=4) }}",
+			`{{ cents_to_dollars "amount" 2 }} {{ cents_to_dollars "amount" 4 }}`},
+		{"dispatch", "{% macro cents_to_dollars(col, scale=2) %}{{ return(adapter.dispatch('cents_to_dollars', 'x')(col, scale)) }}{% endmacro %}",
+			`{{ define "cents_to_dollars" }}{{ $col := index . 0 }}{{ $scale := index . 1 }}{{ return (cents_to_dollars $col $scale) }}{{ end }}`},
+		{"one-parameter macro", "{% macro q(x) %}'{{ x }}'{% endmacro %}", `{{ define "q" }}{{ $x := . }}'{{ $x }}'{{ end }}`},
+		{"generic test", "{% test is_positive(model, column_name) %}select * from {{ model }} where {{ column_name }} < 0{% endtest %}",
+			`{{ define "test_is_positive" }}{{ $model := index . "model" }}{{ $column_name := index . "column_name" }}select * from {{ $model }} where {{ $column_name }} < 0{{ end }}`},
+		{"set inside if is declared before it", "{% if is_incremental() %}{% set y = 1 %}{% else %}{% set y = 2 %}{% endif %}{{ y }}",
+			`{{ $y := "" }}{{ if is_incremental }}{{ $y = 1 }}{{ else }}{{ $y = 2 }}{{ end }}{{ $y }}`},
+		{"operators and filters", "{{ var('d', '2020-01-01') ~ 'x' }} {{ 'a' if target.name == 'prod' else 'b' }} {{ ['x','y'] | join(', ') | upper }}",
+			`{{ printf "%v%v" (var "d" "2020-01-01") "x" }} {{ ternary "a" "b" (eq (target).name "prod") }} {{ upper (join ", " (list "x" "y")) }}`},
+		{"comment and trim", "{#- note -#} {%- if true -%}x{%- endif %}", `{{- /* note */ -}} {{- if true -}}x{{- end }}`},
+		{"dict items", "{% for k, v in {'a': 1}.items() %}{{ k }}={{ v }}{% endfor %}",
+			`{{ $seq1 := (dict "a" 1) }}{{ range $k, $v := $seq1 }}{{ $k }}={{ $v }}{{ end }}`},
+		{"raw", "{% raw %}{{ x }}{% endraw %}", `{{ x }}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, probs := tr.Translate(c.in)
+			if len(probs) > 0 {
+				t.Fatalf("problems: %+v", probs)
+			}
+			if got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+			if c.name != "raw" {
+				goParses(t, got)
+			}
+		})
+	}
+}
+
+func TestTranslateProblems(t *testing.T) {
+	tr := translator(t, "")
+	cases := []struct{ in, want string }{
+		{"{{ dbt_utils.star(ref('x')) }}", "1:1: dbt_utils.star is a dbt package macro"},
+		{"x\n  {% call statement('a') %}select 1{% endcall %}", "2:3: {% call %} blocks"},
+		{"{% set s %}x{% endset %}", "1:1: {% set s %}…{% endset %} captures text"},
+		{"{{ nope(1) }}", "1:1: unknown macro or function nope"},
+		{"{% if execute %}{% endif %}", "1:1: execute has no ingot equivalent"},
+		{"{{ target.schema }}", "1:1: target.schema is not available"},
+		{"{% for x in [1] %}{{ loop.revindex }}{% endfor %}", "1:19: loop.revindex has no Go-template spelling"},
+		{"{% if true %}", "0:0: {% if %} is never closed"},
+		{"{{ x", "1:1: {{ is never closed"},
+	}
+	for _, c := range cases {
+		out, probs := tr.Translate(c.in)
+		if len(probs) != 1 {
+			t.Errorf("%q: want one problem, got %+v", c.in, probs)
+			continue
+		}
+		p := probs[0]
+		got := strings.Join([]string{itoa(p.Line) + ":" + itoa(p.Col), p.Msg}, ": ")
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%q: got %q, want prefix %q", c.in, got, c.want)
+		}
+		if p.Text != "" && !strings.Contains(out, strings.TrimSuffix(p.Text, " …")) {
+			t.Errorf("%q: the untranslatable part %q is not kept as written in %q", c.in, p.Text, out)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestSuggest(t *testing.T) {
+	for in, want := range map[string]string{
+		"{% if is_incremental() %}": "{{ if is_incremental }}",
+		"ref('orders')":             `{{ ref "orders" }}`,
+		"{% endif %}":               "{{ end }}",
+		"{% for m in methods %}":    "{{ $seq1 := $methods }}{{ range $i1, $m := $seq1 }}",
+	} {
+		got, ok := Suggest(in)
+		if !ok || got != want {
+			t.Errorf("Suggest(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := Suggest("{% call x() %}"); ok {
+		t.Error("Suggest of a call block should have no spelling")
+	}
+}
+
+func FuzzTranslate(f *testing.F) {
+	for _, s := range []string{"{{ ref('a') }}", "{% for x in y %}{{ loop.last }}{% endfor %}", "{% macro m(a, b=1) %}{{ a ~ b }}{% endmacro %}", "{# x #}{{ a | b(c) }}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tr := &Translator{Macros: map[string]*Macro{}}
+		tr.Translate(s)
+		Suggest(s)
+	})
+}
