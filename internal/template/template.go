@@ -113,8 +113,16 @@ func NewEngine(macroFiles []*project.File) (*Engine, error) {
 	e.base = template.New("").Funcs(stubs).Option("missingkey=error")
 	for _, f := range macroFiles {
 		if _, err := e.base.New(f.Path).Parse(string(f.Src)); err != nil {
-			errs.Add(diag.FromTemplate(err, f.Path, e.source))
+			d := diag.FromTemplate(err, f.Path, e.source)
+			jinjaHint(d)
+			if j := findJinja(f.Path, f.Src); len(j) > 0 {
+				errs.Add(j.Err()) // the parse error follows from the Jinja
+				continue
+			}
+			errs.Add(d)
+			continue
 		}
+		errs.Add(findJinja(f.Path, f.Src).Err())
 	}
 	e.shareable = true
 	for _, t := range e.base.Templates() {
@@ -193,12 +201,20 @@ type Call struct {
 func (e *Engine) Parse(name string, src []byte) (*Template, error) {
 	trees, err := parse.Parse(name, string(src), "", "", e.parseFuncs, textBuiltins)
 	if err != nil {
-		return nil, diag.FromTemplate(err, name, func(n string) []byte {
+		d := diag.FromTemplate(err, name, func(n string) []byte {
 			if n == name {
 				return src
 			}
 			return e.source(n)
 		})
+		jinjaHint(d)
+		if errs := findJinja(name, src); len(errs) > 0 {
+			return nil, errs.Err() // the parse error follows from the Jinja
+		}
+		return nil, d
+	}
+	if errs := findJinja(name, src); len(errs) > 0 {
+		return nil, errs.Err()
 	}
 	out := &Template{Name: name, Src: src, trees: trees}
 	main := trees[name]
