@@ -37,6 +37,9 @@ var seedConfigKeys = []string{
 // ModelConfigKeys returns the accepted model config keys (a copy).
 func ModelConfigKeys() []string { return append([]string(nil), modelConfigKeys...) }
 
+// SeedConfigKeys returns the accepted seed config keys (a copy).
+func SeedConfigKeys() []string { return append([]string(nil), seedConfigKeys...) }
+
 // mapValuedKeys are config keys whose value is itself a mapping, so they
 // are not mistaken for sub-folders.
 var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true, "contract": true, "grants": true, "pre_hook": true, "post_hook": true}
