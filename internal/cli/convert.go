@@ -63,7 +63,7 @@ func (e *env) convertCmd(c *ucli.Context) error {
 		fmt.Fprintln(e.stdout, "Nothing needs a person: run ingot build --project-dir "+dst)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%d places need a person (paths relative to %s):\n", len(res.Todo), dst)
+	fmt.Fprintf(e.stdout, "%d places need a person (in %s, or in the dbt file that has no counterpart there):\n", len(res.Todo), dst)
 	for _, t := range res.Todo {
 		fmt.Fprintf(e.stdout, "  %s\n", t)
 		if t.Text != "" {

@@ -185,4 +185,3 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 // unsupportedConfig are keys ingot accepts in name but converting them
 // would promise what the build does not do.
 var unsupportedConfig = map[string]string{}
-
