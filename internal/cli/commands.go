@@ -16,6 +16,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/graph"
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 func (e *env) commands() []*ucli.Command {
@@ -77,6 +78,11 @@ func (e *env) lsCmd(c *ucli.Context) error {
 	if len(kinds) == 0 {
 		kinds = []string{compile.KindModel}
 	}
+	for _, k := range kinds {
+		if err := checkResourceType(k); err != nil {
+			return err
+		}
+	}
 	ids, err := e.selection(c, s, kinds)
 	if err != nil {
 		return err
@@ -97,6 +103,22 @@ func (e *env) lsCmd(c *ucli.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkResourceType rejects an --resource-type ingot has no nodes of,
+// which would otherwise list nothing and exit 0.
+func checkResourceType(k string) error {
+	switch k {
+	case compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource:
+		return nil
+	case "snapshot", "analysis", "exposure", "metric", "semantic_model", "saved_query":
+		return &usageError{msg: fmt.Sprintf("--resource-type %s: ingot has no %ss; use model, seed, test or source", k, k)}
+	}
+	msg := fmt.Sprintf("--resource-type must be model, seed, test or source, not %q", k)
+	if s := textutil.Suggest(k, []string{compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource}); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return &usageError{msg: msg}
 }
 
 type lsJSON struct {

@@ -164,10 +164,10 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 			}
 			continue
 		}
-		if !slices.Contains(known, key) || unsupportedConfig[key] != "" {
-			msg := unsupportedConfig[key]
-			if msg == "" {
-				msg = "has no ingot equivalent"
+		if why := project.UnsupportedConfig(key); why != "" || !slices.Contains(known, key) {
+			msg := "has no ingot equivalent"
+			if why != "" {
+				msg = "is not supported: " + why
 			}
 			c.todo(dbtProjectFile, line, 0, "", "config %s %s (not converted)", key, msg)
 			continue
@@ -181,7 +181,3 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 	}
 	return out
 }
-
-// unsupportedConfig are keys ingot accepts in name but converting them
-// would promise what the build does not do.
-var unsupportedConfig = map[string]string{}

@@ -204,10 +204,13 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		return nil, err
 	}
 	var pf projectFileYAML
-	if err := decodeStrict(ProjectFile, src, &pf, projectKeys); err != nil {
-		return nil, err
-	}
 	var errs diag.List
+	if err := decodeProjectFile(src, &pf); err != nil {
+		if len(diag.Flatten(err)) == 1 {
+			return nil, err
+		}
+		errs.Add(err) // unknown keys: go on to find the other problems
+	}
 	if pf.Name == "" {
 		errs.Add(diag.At(ProjectFile, src, 1, 1, "missing required key \"name\""))
 	}
@@ -245,6 +248,10 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err)
 	seedCfg, err := parseFolderConfig(ProjectFile, src, "seeds", seedConfigKeys)
 	errs.Add(err)
+	modelCfg.unnest(p.Name, p.dirIn(p.ModelPaths))
+	seedCfg.unnest(p.Name, p.dirIn(p.SeedPaths))
+	errs.Add(modelCfg.checkFolders(src, "models", p.Name, p.dirIn(p.ModelPaths)))
+	errs.Add(seedCfg.checkFolders(src, "seeds", p.Name, p.dirIn(p.SeedPaths)))
 
 	if err := ctx.Err(); err != nil {
 		return nil, err

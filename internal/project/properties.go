@@ -270,6 +270,10 @@ func checkConfig(file string, src []byte, pos Pos, cfg map[string]any, known []s
 	var errs diag.List
 	for _, k := range sortedKeys(cfg) {
 		key := normalizeKey(k)
+		if why := unsupportedConfig[key]; why != "" {
+			errs.Add(diag.At(file, src, findKeyLine(src, pos.Line, k), 0, "config %s is not supported: %s", k, why))
+			continue
+		}
 		ok := false
 		for _, kk := range known {
 			if kk == key {

@@ -556,6 +556,9 @@ func (r *renderer) config(args ...any) (string, error) {
 
 func (r *renderer) setConfig(k string, v any) error {
 	key := strings.ReplaceAll(strings.TrimPrefix(k, "+"), "-", "_")
+	if why := project.UnsupportedConfig(key); why != "" {
+		return fmt.Errorf("config %s is not supported: %s", k, why)
+	}
 	known := project.ModelConfigKeys()
 	for _, kk := range known {
 		if kk == key {
