@@ -21,6 +21,9 @@ type Target struct {
 	// Settings are applied to every connection: SET key = value on DuckDB,
 	// run-time parameters of the session on PostgreSQL (e.g. work_mem).
 	Settings map[string]string
+	// Schema is the profile's schema: where models land under the project's
+	// schema-rules: dbt ("" = the engine's default schema).
+	Schema string
 
 	// duckdb
 	Path string // database file; "" or ":memory:" for in-memory

@@ -215,11 +215,14 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.CheckTargetSchema(t, flag(c, "profiles-dir")); err != nil {
+		return nil, err
+	}
 	if n := c.Int("threads"); n > 0 {
 		t.Threads = n
 	}
 	s := &session{proj: p, target: t, started: e.now()}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started})
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, TargetSchema: t.Schema, Getenv: e.getenv, RunStarted: s.started})
 	if err != nil {
 		return nil, err
 	}

@@ -35,8 +35,11 @@ const (
 type Options struct {
 	TargetName string
 	TargetType string // "duckdb" or "postgres": picks engine macros and quoting
-	Getenv     func(string) (string, bool)
-	RunStarted time.Time
+	// TargetSchema is the profile's schema, used by schema-rules: dbt
+	// ("" = main on DuckDB, public on PostgreSQL).
+	TargetSchema string
+	Getenv       func(string) (string, bool)
+	RunStarted   time.Time
 }
 
 // Node is one model, seed, source or test.
@@ -147,9 +150,10 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			models[i] = nil
 			continue
 		}
-		schema := n.Model.Schema
-		if s := n.Config.String("schema"); s != "" {
-			schema = s
+		schema, err := m.schemaOf(ctx, n, n.Model.Schema)
+		if err != nil {
+			errs.Add(err)
+			continue
 		}
 		name := n.Name
 		if a := n.Config.String("alias"); a != "" {
@@ -162,8 +166,13 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 	}
 	for _, s := range p.Seeds {
-		n := &Node{Kind: KindSeed, Name: s.Name, Path: s.Path, Seed: s, Props: s.Props, Config: s.Config,
-			Relation: adapter.Relation{Schema: s.Schema, Name: s.Name}, ID: SeedID(s.Schema, s.Name)}
+		n := &Node{Kind: KindSeed, Name: s.Name, Path: s.Path, Seed: s, Props: s.Props, Config: s.Config}
+		schema, err := m.schemaOf(ctx, n, s.Schema)
+		if err != nil {
+			errs.Add(err)
+			continue
+		}
+		n.Relation, n.ID = adapter.Relation{Schema: schema, Name: s.Name}, SeedID(schema, s.Name)
 		if a := s.Config.String("alias"); a != "" {
 			n.Relation.Name = a
 		}
@@ -461,6 +470,7 @@ func (m *Manifest) context(n *Node, vars map[string]any, incremental bool, query
 		This:          this,
 		TargetName:    m.Opts.TargetName,
 		TargetType:    m.Opts.TargetType,
+		TargetSchema:  m.targetSchema(),
 		Vars:          v,
 		Getenv:        m.Opts.Getenv,
 		IsIncremental: incremental,

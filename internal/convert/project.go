@@ -88,7 +88,8 @@ func (c *conv) project(src []byte) ([]byte, error) {
 	if c.profile == "" {
 		c.profile = c.name
 	}
-	head := yaml.MapSlice{{Key: "name", Value: c.name}, {Key: "profile", Value: c.profile}}
+	// dbt places relations by the profile's schema, not by folder.
+	head := yaml.MapSlice{{Key: "name", Value: c.name}, {Key: "profile", Value: c.profile}, {Key: "schema-rules", Value: project.SchemaDBT}}
 	for _, pk := range pathKeys[:4] {
 		if p, ok := c.paths[pk.key]; ok && !slices.Equal(p, []string{pk.def}) {
 			head = append(head, yaml.MapItem{Key: pk.key, Value: p})

@@ -643,10 +643,10 @@ func (st *state) attr(n *Node) (string, bool, error) {
 		if _, local := st.lookup(x.S); !local {
 			switch x.S {
 			case "target":
-				if n.S == "name" || n.S == "type" {
+				if n.S == "name" || n.S == "type" || n.S == "schema" {
 					return "(target)." + n.S, false, nil
 				}
-				return "", false, fmt.Errorf("target.%s is not available; ingot templates see target.name and target.type", n.S)
+				return "", false, fmt.Errorf("target.%s is not available; ingot templates see target.name, target.type and target.schema", n.S)
 			case "loop":
 				return st.loopAttr(n.S)
 			}

@@ -87,7 +87,7 @@ func TestTranslateProblems(t *testing.T) {
 		{"{% set s %}x{% endset %}", "1:1: {% set s %}…{% endset %} captures text"},
 		{"{{ nope(1) }}", "1:1: unknown macro or function nope"},
 		{"{% if execute %}{% endif %}", "1:1: execute has no ingot equivalent"},
-		{"{{ target.schema }}", "1:1: target.schema is not available"},
+		{"{{ target.database }}", "1:1: target.database is not available"},
 		{"{% for x in [1] %}{{ loop.revindex }}{% endfor %}", "1:19: loop.revindex has no Go-template spelling"},
 		{"{% if true %}", "0:0: {% if %} is never closed"},
 		{"{{ x", "1:1: {{ is never closed"},

@@ -18,6 +18,12 @@ import (
 	"github.com/ingot-dev/ingot/internal/diag"
 )
 
+// Schema rules (project.yml schema-rules).
+const (
+	SchemaFolders = "folders"
+	SchemaDBT     = "dbt"
+)
+
 // ProjectFile is the name of the project configuration file.
 const ProjectFile = "project.yml"
 
@@ -42,6 +48,11 @@ type Project struct {
 	// no model, seed, macro or test path.
 	CleanTargets []string
 	Vars         map[string]any
+	// SchemaRules says where models and seeds land: SchemaFolders (the
+	// first folder under models/, seeds in "seeds") or SchemaDBT (the
+	// profile's schema, a custom schema as <target>_<custom>, or what a
+	// generate_schema_name macro says).
+	SchemaRules string
 
 	Models    []*Model
 	Seeds     []*Seed
@@ -168,9 +179,10 @@ type projectFileYAML struct {
 	Vars          map[string]any `yaml:"vars"`
 	Models        any            `yaml:"models"`
 	Seeds         any            `yaml:"seeds"`
+	SchemaRules   string         `yaml:"schema-rules"`
 }
 
-var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds"}
+var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds", "schema-rules"}
 
 // FindRoot returns dir, or the nearest parent holding project.yml.
 func FindRoot(dir string) (string, error) {
@@ -230,6 +242,13 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	}
 	if p.TargetPath == "" {
 		p.TargetPath = "target"
+	}
+	switch p.SchemaRules = pf.SchemaRules; p.SchemaRules {
+	case "":
+		p.SchemaRules = SchemaFolders
+	case SchemaFolders, SchemaDBT:
+	default:
+		errs.Add(diag.At(ProjectFile, src, keyLine(src, "schema-rules"), 1, "schema-rules must be %s or %s, not %q", SchemaFolders, SchemaDBT, pf.SchemaRules))
 	}
 	p.CleanTargets = orDefault(pf.CleanTargets, p.TargetPath)
 	for _, ct := range p.CleanTargets {

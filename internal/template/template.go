@@ -347,6 +347,7 @@ type Context struct {
 	This          string
 	TargetName    string
 	TargetType    string
+	TargetSchema  string // the schema models land in by default
 	Vars          map[string]any
 	Getenv        func(string) (string, bool)
 	IsIncremental bool
@@ -600,7 +601,7 @@ func (r *renderer) envVar(name string, def ...string) (string, error) {
 }
 
 func (r *renderer) target() map[string]any {
-	return map[string]any{"name": r.c.TargetName, "type": r.c.TargetType}
+	return map[string]any{"name": r.c.TargetName, "type": r.c.TargetType, "schema": r.c.TargetSchema}
 }
 
 func (r *renderer) runQuery(sql string) ([]map[string]any, error) {
