@@ -94,7 +94,7 @@ func (e *env) app() *ucli.App {
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			return &usageError{msg: err.Error()}
 		},
-		Flags:    globalFlags(),
+		Flags:    append(globalFlags(), runOnlyFlags()...),
 		Commands: e.commands(),
 		Action: func(c *ucli.Context) error {
 			if c.Args().Present() {
@@ -218,7 +218,7 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if err := p.CheckTargetSchema(t, flag(c, "profiles-dir")); err != nil {
 		return nil, err
 	}
-	if n := c.Int("threads"); n > 0 {
+	if n := intFlag(c, "threads"); n > 0 {
 		t.Threads = n
 	}
 	s := &session{proj: p, target: t, started: e.now()}
