@@ -200,6 +200,8 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		errs.Add(m.resolveDeps(n, outs[i]))
 	}
+	_, err = m.ExposureDeps()
+	errs.Add(err)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -251,10 +251,9 @@ func (c *conv) models(context.Context) error {
 				return err
 			}
 		case ".md":
-			if err := c.copyFile(f, f); err != nil {
+			if err := c.copyFile(f, f); err != nil { // {% docs %} blocks, for doc()
 				return err
 			}
-			c.todo(f, 1, 0, "", "docs blocks are not read by ingot; copy the text into the description in the property yml")
 		case ".py":
 			c.todo(f, 1, 0, "", "Python models are not supported by ingot; rewrite it as a SQL model (not copied)")
 		default:

@@ -60,6 +60,10 @@ type Project struct {
 	Tests     []*File // singular data tests
 	Sources   []*Source
 	UnitTests []*UnitTest
+	Exposures []*Exposure
+	// Docs are the {% docs name %} blocks of .md files under the model
+	// paths, which descriptions use as {{ doc("name") }}.
+	Docs map[string]string
 }
 
 // File is a project file read into memory.
@@ -125,6 +129,21 @@ type Source struct {
 	Schema     string
 	Identifier string // the table's name in the warehouse
 	Props      *Properties
+	// Freshness is the freshness block as written (the table's, else its
+	// source's); ingot shows it but has no source freshness command.
+	Freshness     any
+	LoadedAtField string
+}
+
+// Exposure is a downstream use of models (a dashboard, say), declared in a
+// property file's exposures: for documentation and lineage.
+type Exposure struct {
+	Name, Label, Type, Maturity, URL, Description string
+	DependsOn                                    []string // ref("x") or source("s", "t") as written
+	Owner                                        map[string]any
+	Tags                                         []string
+	File                                         string
+	Line                                         int
 }
 
 // UnitTest is one unit_tests entry, interpreted by the datatest package.
@@ -282,7 +301,9 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err2)
 	p.Tests, err2 = p.readSQLFiles(p.TestPaths)
 	errs.Add(err2)
+	errs.Add(p.loadDocs())
 	errs.Add(p.loadProperties())
+	errs.Add(p.renderDocs())
 	if err := errs.Err(); err != nil {
 		return p, err
 	}

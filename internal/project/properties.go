@@ -23,9 +23,24 @@ type propsFileYAML struct {
 	Sources   []sourceYAML    `yaml:"sources"`
 	UnitTests []unitTestYAML  `yaml:"unit_tests"`
 	Macros    []any           `yaml:"macros"`
+	Exposures []exposureYAML  `yaml:"exposures"`
 }
 
-var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros"}
+var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "exposures"}
+
+type exposureYAML struct {
+	Name        Node           `yaml:"name"`
+	Label       string         `yaml:"label"`
+	Type        string         `yaml:"type"`
+	Maturity    string         `yaml:"maturity"`
+	URL         string         `yaml:"url"`
+	Description string         `yaml:"description"`
+	DependsOn   []Node         `yaml:"depends_on"`
+	Owner       map[string]any `yaml:"owner"`
+	Tags        []string       `yaml:"tags"`
+	Meta        map[string]any `yaml:"meta"`
+	Config      map[string]any `yaml:"config"`
+}
 
 type nodePropsYAML struct {
 	Name        Node           `yaml:"name"`
@@ -61,6 +76,10 @@ type sourceYAML struct {
 	Tags        []string          `yaml:"tags"`
 	Config      map[string]any    `yaml:"config"`
 	Tables      []sourceTableYAML `yaml:"tables"`
+	// Freshness and LoadedAtField apply to every table that does not set
+	// its own.
+	Freshness     any    `yaml:"freshness"`
+	LoadedAtField string `yaml:"loaded_at_field"`
 }
 
 type sourceTableYAML struct {
@@ -116,7 +135,7 @@ var allPropKeys = []string{
 	"columns", "tests", "data_tests", "meta", "tags", "docs", "data_type", "quote", "constraints",
 	"schema", "database", "loader", "tables", "identifier", "loaded_at_field", "freshness", "model",
 	"given", "expect", "overrides", "input", "format", "rows", "ordered", "vars", "macros",
-	"is_incremental", "this",
+	"is_incremental", "this", "exposures", "label", "type", "maturity", "url", "depends_on", "owner",
 }
 
 func (p *Project) loadProperties() error {
@@ -217,11 +236,22 @@ func (p *Project) loadProperties() error {
 				if id == "" {
 					id = tname
 				}
+				fresh, loadedAt := t.Freshness, t.LoadedAtField
+				if fresh == nil {
+					fresh = src0.Freshness
+				}
+				if loadedAt == "" {
+					loadedAt = src0.LoadedAtField
+				}
 				p.Sources = append(p.Sources, &Source{
 					SourceName: sname, Name: tname, Schema: schema, Identifier: id,
+					Freshness: fresh, LoadedAtField: loadedAt,
 					Props: buildProps(rel, t.Name.Pos.Line, t.Description, t.Meta, t.Columns, append(t.Tests, t.DataTests...)),
 				})
 			}
+		}
+		for _, x := range pf.Exposures {
+			errs.Add(p.addExposure(rel, src, x))
 		}
 		for _, u := range pf.UnitTests {
 			ut := &UnitTest{
