@@ -139,11 +139,11 @@ type Source struct {
 // property file's exposures: for documentation and lineage.
 type Exposure struct {
 	Name, Label, Type, Maturity, URL, Description string
-	DependsOn                                    []string // ref("x") or source("s", "t") as written
-	Owner                                        map[string]any
-	Tags                                         []string
-	File                                         string
-	Line                                         int
+	DependsOn                                     []string // ref("x") or source("s", "t") as written
+	Owner                                         map[string]any
+	Tags                                          []string
+	File                                          string
+	Line                                          int
 }
 
 // UnitTest is one unit_tests entry, interpreted by the datatest package.
