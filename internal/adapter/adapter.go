@@ -24,6 +24,9 @@ type Target struct {
 	// Schema is the profile's schema: where models land under the project's
 	// schema-rules: dbt ("" = the engine's default schema).
 	Schema string
+	// LockTimeout bounds how long a build waits for a lock held by
+	// readers (--lock-timeout); 0 waits as long as the engine does.
+	LockTimeout time.Duration
 
 	// duckdb
 	Path string // database file; "" or ":memory:" for in-memory
@@ -82,8 +85,18 @@ type Materialization struct {
 	Strategy       string   // "append" (default when UniqueKey is empty), "merge" (default otherwise), "delete+insert"
 	UniqueKey      []string // columns identifying a row for merge / delete+insert
 	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns"
+	// Swap is how a rebuilt table replaces the old one: SwapRename (the
+	// default: drop and rename) or SwapRows (replace the rows inside the
+	// existing table, which snapshot readers see correctly).
+	Swap string
 	Hooks
 }
+
+// Swap modes (model config swap).
+const (
+	SwapRename = "rename"
+	SwapRows   = "rows"
+)
 
 // Hooks are a model's or seed's pre_hook and post_hook statements, run on
 // the session that builds it. PreHooks and PostHooks run inside the build's

@@ -122,6 +122,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
+		s.target.LockTimeout = durationFlag(c, "lock-timeout")
 		a, err = openAdapter(ctx, s.target)
 		if err != nil {
 			return err

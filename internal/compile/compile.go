@@ -161,6 +161,9 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		n.Relation = adapter.Relation{Schema: schema, Name: name}
 		n.ID = ModelID(schema, n.Name)
+		if sw := n.Config.String("swap"); sw != "" && sw != adapter.SwapRename && sw != adapter.SwapRows {
+			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("config swap must be %s or %s, not %q", adapter.SwapRename, adapter.SwapRows, sw)})
+		}
 		if mat := n.Config.Materialized(); !validMaterialized[mat] {
 			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("unknown materialization %q (use view, table, incremental or ephemeral)", mat)})
 		}

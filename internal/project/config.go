@@ -22,7 +22,7 @@ var modelConfigKeys = []string{
 	"materialized", "schema", "alias", "tags", "enabled", "unique_key",
 	"incremental_strategy", "on_schema_change", "pre_hook", "post_hook",
 	"full_refresh", "meta", "docs", "description", "persist_docs", "contract",
-	"grants", "database",
+	"grants", "database", "swap",
 	// test config, for singular tests' config calls
 	"severity", "store_failures", "warn_if", "error_if", "limit", "where",
 }
