@@ -123,7 +123,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
 		s.target.LockTimeout = durationFlag(c, "lock-timeout")
-		a, err = openAdapter(ctx, s.target)
+		a, err = e.openWaiting(c, s.target)
 		if err != nil {
 			return err
 		}
