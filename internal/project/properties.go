@@ -226,6 +226,9 @@ func (p *Project) loadProperties() error {
 		}
 		for _, src0 := range pf.Sources {
 			sname := fmt.Sprint(src0.Name.Value)
+			if src0.Database != "" {
+				errs.Add(diag.At(rel, src, src0.Name.Pos.Line, src0.Name.Pos.Col, "source %s: database %s is not supported: ingot reads sources from the target's database (profiles.yml); remove database", sname, src0.Database))
+			}
 			schema := src0.Schema
 			if schema == "" {
 				schema = sname
