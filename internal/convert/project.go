@@ -125,10 +125,6 @@ func pathKeyOf(k string) string {
 	return ""
 }
 
-// mapValued are config keys whose value is a mapping (not a folder).
-var mapValued = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true,
-	"contract": true, "grants": true, "pre_hook": true, "post_hook": true}
-
 // configTree converts dbt's per-folder config: "+" prefixes go, the level
 // named after the project (dbt nests folders under it) is merged into the
 // root, other packages' levels and unknown keys are listed.
@@ -150,7 +146,7 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 		if _, isKV := kv.Value.(*ast.MappingValueNode); isKV {
 			isMap = true
 		}
-		if isMap && !strings.HasPrefix(raw, "+") && !mapValued[key] {
+		if isMap && !strings.HasPrefix(raw, "+") && !project.MapValuedConfig(key) {
 			sub := c.configTree(kv.Value, known, false)
 			if top {
 				if raw != c.name {

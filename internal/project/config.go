@@ -59,6 +59,10 @@ func SeedConfigKeys() []string { return append([]string(nil), seedConfigKeys...)
 // are not mistaken for sub-folders.
 var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true, "contract": true, "grants": true, "pre_hook": true, "post_hook": true}
 
+// MapValuedConfig reports whether config key (normalized) takes a mapping,
+// so a mapping under it is its value, not a sub-folder.
+func MapValuedConfig(key string) bool { return mapValuedKeys[key] }
+
 // normalizeKey maps dbt spellings (+materialized, pre-hook) to ours.
 func normalizeKey(k string) string {
 	k = strings.TrimPrefix(k, "+")
