@@ -205,6 +205,7 @@ func (p *Project) loadProperties() error {
 			}
 			m.Config = m.Config.Merge(cfg)
 			m.Props = buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, append(e.Tests, e.DataTests...))
+			errs.Add(columnExtras(rel, src, e.Name.Pos.Line, e.Columns))
 		}
 		for _, e := range pf.Seeds {
 			name := fmt.Sprint(e.Name.Value)
@@ -223,6 +224,7 @@ func (p *Project) loadProperties() error {
 				s.Schema = sc
 			}
 			s.Props = buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, append(e.Tests, e.DataTests...))
+			errs.Add(columnExtras(rel, src, e.Name.Pos.Line, e.Columns))
 		}
 		for _, src0 := range pf.Sources {
 			sname := fmt.Sprint(src0.Name.Value)
@@ -239,6 +241,7 @@ func (p *Project) loadProperties() error {
 				if id == "" {
 					id = tname
 				}
+				errs.Add(columnExtras(rel, src, t.Name.Pos.Line, t.Columns))
 				fresh, loadedAt := t.Freshness, t.LoadedAtField
 				if fresh == nil {
 					fresh = src0.Freshness
@@ -364,4 +367,19 @@ func (p *Project) Rel(abs string) string { return p.rel(abs) }
 // TargetDir is the absolute artifacts directory.
 func (p *Project) TargetDir() string {
 	return filepath.Join(p.Root, filepath.FromSlash(p.TargetPath))
+}
+
+// columnExtras rejects column properties ingot does not act on, at the
+// line of the entry that has the column.
+func columnExtras(file string, src []byte, line int, cols []columnYAML) error {
+	var errs diag.List
+	for _, c := range cols {
+		if c.Constraints != nil {
+			errs.Add(diag.At(file, src, line, 0, "column %s: constraints are not supported: ingot does not create constraints; check the column with tests (not_null, unique, relationships) instead", c.Name))
+		}
+		if c.Quote != nil {
+			errs.Add(diag.At(file, src, line, 0, "column %s: quote is not supported: ingot uses column names in tests as written; remove quote", c.Name))
+		}
+	}
+	return errs.Err()
 }
