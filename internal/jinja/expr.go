@@ -156,7 +156,8 @@ func (p *parser) expr() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		var alt *Node = &Node{Op: "const", S: "none"}
+		// Without else Jinja renders nothing; nil would print "<no value>".
+		var alt = &Node{Op: "str"}
 		if p.isName("else") {
 			p.next()
 			if alt, err = p.expr(); err != nil {

@@ -649,6 +649,8 @@ func (st *state) attr(n *Node) (string, bool, error) {
 				return "", false, fmt.Errorf("target.%s is not available; ingot templates see target.name, target.type and target.schema", n.S)
 			case "loop":
 				return st.loopAttr(n.S)
+			case "this":
+				return "", false, fmt.Errorf("this.%s has no ingot equivalent: this is the relation as text (\"schema\".\"name\")", n.S)
 			}
 			if packageNames[x.S] {
 				return "", false, fmt.Errorf("%s.%s is a dbt package macro; ingot has no packages: write it as a macro in macros/ or inline its SQL", x.S, n.S)

@@ -62,6 +62,8 @@ func TestTranslate(t *testing.T) {
 		{"dict items", "{% for k, v in {'a': 1}.items() %}{{ k }}={{ v }}{% endfor %}",
 			`{{ $seq1 := (dict "a" 1) }}{{ range $k, $v := $seq1 }}{{ $k }}={{ $v }}{{ end }}`},
 		{"raw", "{% raw %}{{ x }}{% endraw %}", `{{ x }}`},
+		{"inline if without else", "{% for c in ['a', 'b'] %}{{ c }}{{ ',' if not loop.last }}{% endfor %}",
+			`{{ $seq1 := (list "a" "b") }}{{ range $i1, $c := $seq1 }}{{ $c }}{{ ternary "," "" (not (eq $i1 (sub (len $seq1) 1))) }}{{ end }}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,6 +88,7 @@ func TestTranslateProblems(t *testing.T) {
 		{"x\n  {% call statement('a') %}select 1{% endcall %}", "2:3: {% call %} blocks"},
 		{"{% set s %}x{% endset %}", "1:1: {% set s %}…{% endset %} captures text"},
 		{"{{ nope(1) }}", "1:1: unknown macro or function nope"},
+		{"{{ this.schema }}", "1:1: this.schema has no ingot equivalent"},
 		{"{% if execute %}{% endif %}", "1:1: execute has no ingot equivalent"},
 		{"{{ target.database }}", "1:1: target.database is not available"},
 		{"{% for x in [1] %}{{ loop.revindex }}{% endfor %}", "1:19: loop.revindex has no Go-template spelling"},
