@@ -141,3 +141,66 @@ func FuzzTranslate(f *testing.F) {
 		Suggest(s)
 	})
 }
+
+// TestTranslatedRenders runs translations and compares what they render
+// with what Jinja renders for the same source (written out by hand).
+func TestTranslatedRenders(t *testing.T) {
+	macros := `{% macro cents(col, scale=2) %}round({{ col }} / 100.0, {{ scale }}){% endmacro %}
+{% macro cols(xs) %}{% for x in xs %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}`
+	tr := translator(t, macros)
+	defs, probs := tr.Translate(macros)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	cases := []struct{ in, want string }{
+		{"{% set ms = ['a', 'b', 'c'] %}{% for m in ms %}{{ m }}_amount{% if not loop.last %},{% endif %}{% endfor %}", "a_amount,b_amount,c_amount"},
+		{"{% for m in ['x', 'y'] %}{{ loop.index }}:{{ m }}{{ ' ' if not loop.last }}{% endfor %}", "1:x 2:y"},
+		{"{{ cents('amount') }} {{ cents('fee', scale=4) }}", "round(amount / 100.0, 2) round(fee / 100.0, 4)"},
+		{"{{ cols(['a', 'b']) }}", "a, b"},
+		{"{% if is_incremental() %}inc{% else %}full{% endif %}", "full"},
+		{"{% set n = 1 %}{% if true %}{% set n = 2 %}{% endif %}{{ n }}", "2"},
+		{"{{ 'x' ~ 1 ~ 'y' }} {{ [1, 2] | length }} {{ 'AbC' | lower }} {{ 3 - 1 }}", "x1y 2 abc 2"},
+		{"{%- for k, v in {'b': 2, 'a': 1}.items() -%} {{ k }}={{ v }} {%- endfor %}", "a=1b=2"},
+	}
+	fm := template.FuncMap(sprig.HermeticTxtFuncMap())
+	fm["is_incremental"] = func() bool { return false }
+	fm["return"] = func(v any) any { return v }
+	for _, c := range cases {
+		out, probs := tr.Translate(c.in)
+		if len(probs) > 0 {
+			t.Errorf("%s: %v", c.in, probs)
+			continue
+		}
+		root := template.New("m").Funcs(fm)
+		// Macros are called as functions with their arguments as the dot,
+		// as ingot's template engine binds them.
+		for _, name := range []string{"cents", "cols"} {
+			fm[name] = func(args ...any) (string, error) {
+				var dot any = args
+				if len(args) == 1 {
+					dot = args[0]
+				}
+				var b strings.Builder
+				err := root.ExecuteTemplate(&b, name, dot)
+				return strings.TrimSpace(b.String()), err
+			}
+		}
+		root.Funcs(fm)
+		if _, err := root.Parse(defs); err != nil {
+			t.Fatal(err)
+		}
+		tm, err := root.New("x").Parse(out)
+		if err != nil {
+			t.Errorf("%s → %s: %v", c.in, out, err)
+			continue
+		}
+		var b strings.Builder
+		if err := tm.Execute(&b, nil); err != nil {
+			t.Errorf("%s → %s: %v", c.in, out, err)
+			continue
+		}
+		if got := strings.TrimSpace(b.String()); got != c.want {
+			t.Errorf("%s\n→ %s\nrenders %q, want %q", c.in, out, got, c.want)
+		}
+	}
+}
