@@ -288,8 +288,8 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err)
 	modelCfg.unnest(p.Name, p.dirIn(p.ModelPaths))
 	seedCfg.unnest(p.Name, p.dirIn(p.SeedPaths))
-	errs.Add(modelCfg.checkFolders(src, "models", p.Name, p.dirIn(p.ModelPaths)))
-	errs.Add(seedCfg.checkFolders(src, "seeds", p.Name, p.dirIn(p.SeedPaths)))
+	errs.Add(modelCfg.checkFolders(src, "models", p.Name, p.dirIn(p.ModelPaths), p.fileIn(p.ModelPaths)))
+	errs.Add(seedCfg.checkFolders(src, "seeds", p.Name, p.dirIn(p.SeedPaths), p.fileIn(p.SeedPaths)))
 
 	if err := ctx.Err(); err != nil {
 		return nil, err

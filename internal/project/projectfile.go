@@ -65,7 +65,7 @@ func (f *folderConfig) unnest(name string, isDir func(string) bool) {
 
 // checkFolders reports folder config naming a folder that does not exist:
 // its config would silently apply to nothing.
-func (f *folderConfig) checkFolders(src []byte, key, projectName string, isDir func(string) bool) error {
+func (f *folderConfig) checkFolders(src []byte, key, projectName string, isDir, isFile func(string) bool) error {
 	var errs diag.List
 	var walk func(fc *folderConfig, prefix string)
 	walk = func(fc *folderConfig, prefix string) {
@@ -74,7 +74,9 @@ func (f *folderConfig) checkFolders(src []byte, key, projectName string, isDir f
 			dir := prefix + name
 			if !isDir(dir) {
 				msg := fmt.Sprintf("%s: there is no folder %s/ in %s, so this config applies to nothing", key, dir, key)
-				if prefix == "" {
+				if isFile(dir) {
+					msg = fmt.Sprintf("%s: %s is a file, not a folder: project.yml configures folders; give one %s its config in a property file (%s: [{name: %s, config: {…}}])", key, dir, strings.TrimSuffix(key, "s"), key, name)
+				} else if prefix == "" {
 					msg += fmt.Sprintf("; dbt nests folders under the project name, which ingot accepts too (%s: {%s: {…}})", key, projectName)
 				}
 				errs.Add(diag.At(ProjectFile, src, sub.line, sub.col, "%s", msg))
@@ -87,6 +89,21 @@ func (f *folderConfig) checkFolders(src []byte, key, projectName string, isDir f
 		walk(f, "")
 	}
 	return errs.Err()
+}
+
+// fileIn reports whether rel plus a known extension is a file under one
+// of the project-relative roots (a model or seed named in folder config).
+func (p *Project) fileIn(roots []string) func(string) bool {
+	return func(rel string) bool {
+		for _, r := range roots {
+			for _, ext := range []string{".sql", ".csv", ".json", ".jsonl", ".ndjson", ".parquet", ".xlsx"} {
+				if st, err := os.Stat(filepath.Join(p.Root, filepath.FromSlash(r), filepath.FromSlash(rel)+ext)); err == nil && !st.IsDir() {
+					return true
+				}
+			}
+		}
+		return false
+	}
 }
 
 // dirIn reports whether rel (slash separated) is a folder under one of
