@@ -106,17 +106,25 @@ func (e *env) lsCmd(c *ucli.Context) (err error) {
 	}
 	for _, id := range ids {
 		n := s.manifest.Nodes[id]
-		switch out {
-		case "name":
-			fmt.Fprintln(e.stdout, n.Name)
-		case "path":
-			fmt.Fprintln(e.stdout, n.Path)
-		case "json":
-			b, _ := json.Marshal(lsEntry(s.manifest, n))
-			fmt.Fprintln(e.stdout, string(b))
-		default:
-			return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
+		if err := e.lsLine(out, n.Name, n.Path, func() any { return lsEntry(s.manifest, n) }); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// lsLine prints one ls entry as --output says; asJSON builds the object.
+func (e *env) lsLine(out, name, path string, asJSON func() any) error {
+	switch out {
+	case "name":
+		fmt.Fprintln(e.stdout, name)
+	case "path":
+		fmt.Fprintln(e.stdout, path)
+	case "json":
+		b, _ := json.Marshal(asJSON())
+		fmt.Fprintln(e.stdout, string(b))
+	default:
+		return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
 	}
 	return nil
 }
@@ -198,12 +206,7 @@ func (e *env) lsExposures(s *session, out string) error {
 		return err
 	}
 	for _, x := range s.proj.Exposures {
-		switch out {
-		case "name":
-			fmt.Fprintln(e.stdout, x.Name)
-		case "path":
-			fmt.Fprintln(e.stdout, x.File)
-		case "json":
+		err := e.lsLine(out, x.Name, x.File, func() any {
 			j := exposureJSON{Name: x.Name, ResourceType: kindExposure, Type: x.Type, Label: x.Label, Maturity: x.Maturity,
 				URL: x.URL, Description: x.Description, Owner: x.Owner, Path: x.File, DependsOn: []string{}, Tags: x.Tags}
 			for _, id := range deps[x.Name] {
@@ -212,10 +215,10 @@ func (e *env) lsExposures(s *session, out string) error {
 			if j.Tags == nil {
 				j.Tags = []string{}
 			}
-			b, _ := json.Marshal(j)
-			fmt.Fprintln(e.stdout, string(b))
-		default:
-			return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
+			return j
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
