@@ -65,6 +65,7 @@ type conv struct {
 	name    string
 	profile string
 	paths   map[string][]string // model-paths, seed-paths, ... as the dbt project names them
+	perNode []nodeConfig        // dbt_project.yml config of single models and seeds
 }
 
 // Convert converts the dbt project at opts.Src into opts.Dst.
@@ -92,6 +93,7 @@ func Convert(ctx context.Context, opts Options) (*Result, error) {
 		c.macros,
 		c.tests,
 		c.seeds,
+		c.writeNodeConfigs,
 		c.leftovers,
 	}
 	for _, step := range steps {

@@ -96,3 +96,45 @@ func TestConvertPostgresProject(t *testing.T) {
 		t.Error("seed not copied:", err)
 	}
 }
+
+// TestConvertConfigOfOneNode: dbt_project.yml may configure one seed or
+// model by name under its folder; ingot takes that in a property file.
+func TestConvertConfigOfOneNode(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	writeFiles(t, src, map[string]string{
+		"dbt_project.yml": `name: shop
+seeds:
+  shop:
+    +schema: raw
+    raw_orders:
+      +column_types: {id: varchar}
+models:
+  shop:
+    marts:
+      +materialized: table
+      orders:
+        +materialized: view
+`,
+		"seeds/raw_orders.csv":   "id\n1\n",
+		"models/marts/orders.sql": "select * from {{ ref('raw_orders') }}\n",
+	})
+	res, err := Convert(context.Background(), Options{Src: src, Dst: dst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range res.Todo {
+		if !strings.HasPrefix(x.File, "profiles.yml") {
+			t.Errorf("todo: %s", x)
+		}
+	}
+	proj := read(t, filepath.Join(dst, "project.yml"))
+	if strings.Contains(proj, "raw_orders") || strings.Contains(proj, "orders:") {
+		t.Errorf("per-node config left in project.yml:\n%s", proj)
+	}
+	if got := read(t, filepath.Join(dst, "seeds/_dbt_project_config.yml")); !strings.Contains(got, "- name: raw_orders\n    config:\n      column_types:\n        id: varchar") {
+		t.Errorf("seeds/_dbt_project_config.yml:\n%s", got)
+	}
+	if got := read(t, filepath.Join(dst, "models/marts/_dbt_project_config.yml")); !strings.Contains(got, "- name: orders\n    config:\n      materialized: view") {
+		t.Errorf("models/marts/_dbt_project_config.yml:\n%s", got)
+	}
+}

@@ -1,8 +1,13 @@
 package convert
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -64,9 +69,9 @@ func (c *conv) project(src []byte) ([]byte, error) {
 		case "target-path", "clean-targets":
 			out = append(out, yaml.MapItem{Key: key, Value: val})
 		case "models":
-			models = c.configTree(kv.Value, project.ModelConfigKeys(), true)
+			models = c.configTree(kv.Value, &tree{kind: "models", known: project.ModelConfigKeys(), top: true})
 		case "seeds":
-			seeds = c.configTree(kv.Value, project.SeedConfigKeys(), true)
+			seeds = c.configTree(kv.Value, &tree{kind: "seeds", known: project.SeedConfigKeys(), top: true})
 		case "on-run-start", "on-run-end":
 			c.todo(dbtProjectFile, line, 0, "", "%s hooks have no ingot equivalent; put the statements in a transaction: false pre_hook or post_hook of a model (not converted)", key)
 		case "tests", "data_tests":
@@ -128,7 +133,8 @@ func pathKeyOf(k string) string {
 // configTree converts dbt's per-folder config: "+" prefixes go, the level
 // named after the project (dbt nests folders under it) is merged into the
 // root, other packages' levels and unknown keys are listed.
-func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
+func (c *conv) configTree(n ast.Node, t *tree) yaml.MapSlice {
+	known, top := t.known, t.top
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		if mv, isKV := n.(*ast.MappingValueNode); isKV {
@@ -147,7 +153,25 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 			isMap = true
 		}
 		if isMap && !strings.HasPrefix(raw, "+") && !project.MapValuedConfig(key) {
-			sub := c.configTree(kv.Value, known, false)
+			dir := path.Join(t.dir, raw)
+			if !top {
+				if file, ok := c.nodeFile(t.kind, dir); ok {
+					// dbt configures one model or seed by name under its
+					// folder; ingot takes that in a property file.
+					cfg := c.configTree(kv.Value, &tree{kind: t.kind, known: known, dir: dir, leaf: true})
+					c.perNode = append(c.perNode, nodeConfig{kind: t.kind, file: file, name: raw, config: cfg})
+					continue
+				}
+			}
+			if t.leaf {
+				c.todo(dbtProjectFile, line, 0, "", "%s is a mapping under the single %s %s; only config keys (+key) belong here (not converted)", raw, strings.TrimSuffix(t.kind, "s"), t.dir)
+				continue
+			}
+			child := &tree{kind: t.kind, known: known, dir: dir}
+			if top {
+				child.dir = "" // the project's level is the root folder
+			}
+			sub := c.configTree(kv.Value, child)
 			if top {
 				if raw != c.name {
 					c.todo(dbtProjectFile, line, 0, "", "config for package %q: ingot has no packages (not converted)", raw)
@@ -177,4 +201,78 @@ func (c *conv) configTree(n ast.Node, known []string, top bool) yaml.MapSlice {
 		out = append(out, yaml.MapItem{Key: key, Value: v})
 	}
 	return out
+}
+
+// tree is where configTree is in a models: or seeds: mapping.
+type tree struct {
+	kind  string // models or seeds
+	known []string
+	top   bool   // the mapping right under models:/seeds:
+	dir   string // folder path under the model or seed paths
+	leaf  bool   // the config of one model or seed
+}
+
+// nodeConfig is dbt_project.yml config for one model or seed by name.
+type nodeConfig struct {
+	kind, file, name string
+	config           yaml.MapSlice
+}
+
+// nodeFile finds the model or seed file dir (a path under the model or
+// seed paths, without extension) names, relative to Src.
+func (c *conv) nodeFile(kind, dir string) (string, bool) {
+	roots, exts := c.paths["model-paths"], []string{".sql"}
+	if kind == "seeds" {
+		roots, exts = c.paths["seed-paths"], []string{".csv", ".json", ".jsonl", ".ndjson", ".parquet", ".xlsx"}
+	}
+	if len(roots) == 0 {
+		roots = []string{kind}
+	}
+	for _, r := range roots {
+		for _, e := range exts {
+			rel := path.Join(r, dir) + e
+			if st, err := os.Stat(filepath.Join(c.opts.Src, filepath.FromSlash(rel))); err == nil && !st.IsDir() {
+				return rel, true
+			}
+		}
+	}
+	return "", false
+}
+
+// writeNodeConfigs writes the per-node config of dbt_project.yml as a
+// property file beside each node.
+func (c *conv) writeNodeConfigs(context.Context) error {
+	byDir := map[string][]nodeConfig{}
+	var dirs []string
+	for _, nc := range c.perNode {
+		d := path.Dir(nc.file)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], nc)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		doc := yaml.MapSlice{}
+		for _, kind := range []string{"models", "seeds"} {
+			var list []yaml.MapSlice
+			for _, nc := range byDir[d] {
+				if nc.kind == kind {
+					list = append(list, yaml.MapSlice{{Key: "name", Value: nc.name}, {Key: "config", Value: nc.config}})
+				}
+			}
+			if len(list) > 0 {
+				doc = append(doc, yaml.MapItem{Key: kind, Value: list})
+			}
+		}
+		b, err := yaml.MarshalWithOptions(doc, yaml.IndentSequence(true))
+		if err != nil {
+			return err
+		}
+		head := "# config of single models and seeds from dbt_project.yml, by ingot convert-dbt\n"
+		if err := c.write(path.Join(d, "_dbt_project_config.yml"), append([]byte(head), b...)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
