@@ -115,7 +115,7 @@ models:
       orders:
         +materialized: view
 `,
-		"seeds/raw_orders.csv":   "id\n1\n",
+		"seeds/raw_orders.csv":    "id\n1\n",
 		"models/marts/orders.sql": "select * from {{ ref('raw_orders') }}\n",
 	})
 	res, err := Convert(context.Background(), Options{Src: src, Dst: dst})
