@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Target is a resolved connection output from profiles.yml. The CLI builds it
@@ -20,9 +21,13 @@ type Target struct {
 	// Settings are applied to every connection: SET key = value on DuckDB,
 	// run-time parameters of the session on PostgreSQL (e.g. work_mem).
 	Settings map[string]string
-	// Schema is the profile's schema: the target schema of dbt's schema
-	// rules.
+	// Schema is the profile's schema: where models land under the project's
+	// schema-rules: dbt ("" = the engine's default schema), and the prefix
+	// of folder schemas otherwise.
 	Schema string
+	// LockTimeout bounds how long a build waits for a lock held by
+	// readers (--lock-timeout); 0 waits as long as the engine does.
+	LockTimeout time.Duration
 	// Options are the engine's own profile keys, as its DecodeOptions
 	// returned them (e.g. duckdb.Options); nil means the engine's defaults.
 	Options Options
@@ -77,8 +82,18 @@ type Materialization struct {
 	Strategy       string   // "append" (default when UniqueKey is empty), "merge" (default otherwise), "delete+insert"
 	UniqueKey      []string // columns identifying a row for merge / delete+insert
 	OnSchemaChange string   // "ignore" (default), "fail", "append_new_columns"
+	// Swap is how a rebuilt table replaces the old one: SwapRename (the
+	// default: drop and rename) or SwapRows (replace the rows inside the
+	// existing table, which snapshot readers see correctly).
+	Swap string
 	Hooks
 }
+
+// Swap modes (model config swap).
+const (
+	SwapRename = "rename"
+	SwapRows   = "rows"
+)
 
 // Hooks are a model's or seed's pre_hook and post_hook statements, run on
 // the session that builds it. PreHooks and PostHooks run inside the build's

@@ -63,6 +63,9 @@ type Dialect struct {
 	// QuoteFunc, when set, quotes instead of QuoteChar (an engine that
 	// leaves plain names bare, say).
 	QuoteFunc func(ident string) string
+	// DefaultSchema is where the engine puts relations named without a
+	// schema ("main" on DuckDB, "public" on PostgreSQL).
+	DefaultSchema string
 	// MacroPrefixes are the macro name prefixes tried, in order, before
 	// default__ when a macro is called: {"duckdb"} makes a call of x use
 	// duckdb__x when it exists. An engine that runs another engine's SQL

@@ -101,7 +101,7 @@ func (e *env) app() *ucli.App {
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			return &usageError{msg: err.Error()}
 		},
-		Flags:    globalFlags(),
+		Flags:    append(globalFlags(), runOnlyFlags()...),
 		Commands: e.commands(),
 		Action: func(c *ucli.Context) error {
 			if c.Args().Present() {
@@ -223,12 +223,15 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := c.Int("threads"); n > 0 {
+	if err := p.CheckTargetSchema(t, flag(c, "profiles-dir")); err != nil {
+		return nil, err
+	}
+	if n := intFlag(c, "threads"); n > 0 {
 		t.Threads = n
 	}
 	eng, _ := e.engines.Lookup(t.Type) // LoadTarget checked the type
 	s := &session{proj: p, target: t, engine: eng, started: e.now()}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, Getenv: e.getenv, RunStarted: s.started}.WithEngine(e.engines, t.Type))
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetSchema: t.Schema, Getenv: e.getenv, RunStarted: s.started}.WithEngine(e.engines, t.Type))
 	if err != nil {
 		return nil, err
 	}

@@ -22,12 +22,38 @@ import (
 )
 
 func runFlags() []ucli.Flag {
-	return commandFlags(append(selectFlags(),
+	return commandFlags(append(selectFlags(), runOnlyFlags()...)...)
+}
+
+// runOnlyFlags are the flags of run, seed, test and build; the app takes
+// them before the command name too (ingot --threads 4 build), as dbt does.
+func runOnlyFlags() []ucli.Flag {
+	return []ucli.Flag{
 		&ucli.IntFlag{Name: "threads", Usage: "models built at once (default: the profile's threads)"},
 		&ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop everything at the first failure"},
 		&ucli.BoolFlag{Name: "full-refresh", Aliases: []string{"f"}, Usage: "rebuild incremental models and seeds from scratch"},
 		&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
-	)...)
+	}
+}
+
+// durationFlag reads a duration flag given before or after the command.
+func durationFlag(c *ucli.Context, name string) time.Duration {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Duration(name)
+		}
+	}
+	return c.Duration(name)
+}
+
+// intFlag reads an int flag given before or after the command.
+func intFlag(c *ucli.Context, name string) int {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Int(name)
+		}
+	}
+	return c.Int(name)
 }
 
 func (e *env) runCommands() []*ucli.Command {
@@ -52,7 +78,7 @@ func (e *env) runCommands() []*ucli.Command {
 func (e *env) lock(c *ucli.Context, a adapter.Adapter) (func(), error) {
 	release, err := a.Lock(c.Context, false)
 	if errors.Is(err, adapter.ErrLocked) {
-		wait := c.Duration("lock-timeout")
+		wait := durationFlag(c, "lock-timeout")
 		fmt.Fprintf(e.stderr, "another ingot run holds the lock on this target; waiting up to %s (--lock-timeout)\n", wait)
 		ctx, cancel := context.WithTimeout(c.Context, wait)
 		defer cancel()
@@ -84,7 +110,8 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
-		a, err = e.engines.Open(ctx, s.target)
+		s.target.LockTimeout = durationFlag(c, "lock-timeout")
+		a, err = e.openWaiting(c, s.target)
 		if err != nil {
 			return err
 		}
@@ -95,7 +122,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		}
 		defer release()
 	}
-	tester := newTester(s, a, c.Bool("full-refresh"))
+	tester := newTester(s, a, boolFlag(c, "full-refresh"))
 	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()
@@ -109,7 +136,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		M: s.manifest, A: a,
 		Tester: tester,
 		Opts: run.Options{
-			Threads: s.target.Threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"),
+			Threads: s.target.Threads, FailFast: boolFlag(c, "fail-fast"), FullRefresh: boolFlag(c, "full-refresh"),
 			Caps: s.engine.Caps,
 			WriteSQL: func(n *compile.Node, sql string) (string, error) {
 				if err := writeCompiled(s, n, "run", sql); err != nil {

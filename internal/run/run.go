@@ -224,8 +224,8 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 		Relation: n.Relation, Materialized: mat, SQL: sql, Incremental: incremental,
 		Strategy:       r.Opts.Caps.Strategy(n.Config.String("incremental_strategy"), n.Config.List("unique_key")),
 		UniqueKey:      n.Config.List("unique_key"),
-		OnSchemaChange: n.Config.String("on_schema_change"),
-		Hooks:          adapter.Hooks{PreHooks: pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit},
+		OnSchemaChange: n.Config.String("on_schema_change"), Swap: n.Config.String("swap"),
+		Hooks: adapter.Hooks{PreHooks: pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit},
 	})
 	if err != nil {
 		res.Status, res.Err = StatusError, err

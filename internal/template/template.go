@@ -126,8 +126,16 @@ func NewEngine(macroFiles []*project.File, engines Engines) (*Engine, error) {
 	e.base = template.New("").Funcs(stubs).Option("missingkey=error")
 	for _, f := range macroFiles {
 		if _, err := e.base.New(f.Path).Parse(string(f.Src)); err != nil {
-			errs.Add(diag.FromTemplate(err, f.Path, e.source))
+			d := diag.FromTemplate(err, f.Path, e.source)
+			jinjaHint(d)
+			if j := findJinja(f.Path, f.Src); len(j) > 0 {
+				errs.Add(j.Err()) // the parse error follows from the Jinja
+				continue
+			}
+			errs.Add(d)
+			continue
 		}
+		errs.Add(findJinja(f.Path, f.Src).Err())
 	}
 	e.shareable = true
 	for _, t := range e.base.Templates() {
@@ -206,12 +214,20 @@ type Call struct {
 func (e *Engine) Parse(name string, src []byte) (*Template, error) {
 	trees, err := parse.Parse(name, string(src), "", "", e.parseFuncs, textBuiltins)
 	if err != nil {
-		return nil, diag.FromTemplate(err, name, func(n string) []byte {
+		d := diag.FromTemplate(err, name, func(n string) []byte {
 			if n == name {
 				return src
 			}
 			return e.source(n)
 		})
+		jinjaHint(d)
+		if errs := findJinja(name, src); len(errs) > 0 {
+			return nil, errs.Err() // the parse error follows from the Jinja
+		}
+		return nil, d
+	}
+	if errs := findJinja(name, src); len(errs) > 0 {
+		return nil, errs.Err()
 	}
 	out := &Template{Name: name, Src: src, trees: trees}
 	main := trees[name]
@@ -347,6 +363,7 @@ type Context struct {
 	// MacroPrefixes are the target engine's macro prefixes, tried in order
 	// before default__ (Dialect.MacroPrefixes).
 	MacroPrefixes []string
+	TargetSchema  string // the schema models land in by default
 	Vars          map[string]any
 	Getenv        func(string) (string, bool)
 	IsIncremental bool
@@ -553,6 +570,9 @@ func (r *renderer) config(args ...any) (string, error) {
 
 func (r *renderer) setConfig(k string, v any) error {
 	key := strings.ReplaceAll(strings.TrimPrefix(k, "+"), "-", "_")
+	if why := project.UnsupportedConfig(key); why != "" {
+		return fmt.Errorf("config %s is not supported: %s", k, why)
+	}
 	known := project.ModelConfigKeys()
 	for _, kk := range known {
 		if kk == key {
@@ -594,7 +614,7 @@ func (r *renderer) envVar(name string, def ...string) (string, error) {
 }
 
 func (r *renderer) target() map[string]any {
-	return map[string]any{"name": r.c.TargetName, "type": r.c.TargetType}
+	return map[string]any{"name": r.c.TargetName, "type": r.c.TargetType, "schema": r.c.TargetSchema}
 }
 
 func (r *renderer) runQuery(sql string) ([]map[string]any, error) {

@@ -13,6 +13,7 @@ type Options struct {
 }
 
 var dialect = adapter.Dialect{
+	DefaultSchema:     "main",
 	MacroPrefixes:     []string{"duckdb"},
 	FloatType:         "double",
 	UnitTestsInMemory: true,

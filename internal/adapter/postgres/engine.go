@@ -25,6 +25,7 @@ type Options struct {
 
 // Dialect is PostgreSQL's: SQL-standard quoting, names cut at 63 bytes.
 var dialect = adapter.Dialect{
+	DefaultSchema:      "public",
 	MacroPrefixes:      []string{"postgres"},
 	MaxIdentifierBytes: 63,
 	// round(x, n) and friends take numeric, not double precision.
