@@ -46,7 +46,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			code = ExitUsage
 		}
 	}()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now, argv: args}
 	app := e.app()
 	err := app.RunContext(ctx, args)
 	if err == nil {
@@ -77,6 +77,7 @@ type env struct {
 	now            func() time.Time
 	color          bool
 	json           bool
+	argv           []string // the command line, for commands that re-read it
 }
 
 func (e *env) app() *ucli.App {
@@ -205,12 +206,25 @@ func (e *env) parseVars(c *ucli.Context) (map[string]any, error) {
 }
 
 // load reads the project, profile and manifest.
-func (e *env) load(c *ucli.Context) (*session, error) {
+func (e *env) load(c *ucli.Context) (*session, error) { return e.loadTimed(c, nil) }
+
+// loadTimed is load calling phase after each step with its name and
+// duration (ingot parse reports them); phase may be nil.
+func (e *env) loadTimed(c *ucli.Context, phase func(name string, d time.Duration)) (*session, error) {
 	ctx := c.Context
+	mark := time.Now()
+	step := func(name string) {
+		if phase != nil {
+			now := time.Now()
+			phase(name, now.Sub(mark))
+			mark = now
+		}
+	}
 	p, err := e.loadProject(c)
 	if err != nil {
 		return nil, err
 	}
+	step("load project")
 	t, err := p.LoadTarget(project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv})
 	if err != nil {
 		return nil, err
@@ -218,17 +232,21 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if n := c.Int("threads"); n > 0 {
 		t.Threads = n
 	}
+	step("load profile")
 	s := &session{proj: p, target: t, started: e.now()}
 	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started})
 	if err != nil {
 		return nil, err
 	}
+	step("compile")
 	if err := addTests(ctx, m); err != nil {
 		return nil, err
 	}
+	step("tests")
 	if err := m.BuildGraph(); err != nil {
 		return nil, err
 	}
+	step("graph")
 	s.manifest = m
 	return s, nil
 }

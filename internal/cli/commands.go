@@ -39,6 +39,7 @@ func (e *env) commands() []*ucli.Command {
 		},
 	}
 	cmds = append(cmds, e.runCommands()...)
+	cmds = append(cmds, e.everydayCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsage
 	}
