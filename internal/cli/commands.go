@@ -172,6 +172,10 @@ func (e *env) compileCmd(c *ucli.Context) error {
 // its path under the model folder.
 func compiledPath(s *session, n *compile.Node, kind string) string {
 	rel := n.Path
+	if n.Kind == compile.KindSnapshot {
+		// a yml-configured snapshot's path is its property file
+		rel = "snapshots/" + n.Name + ".sql"
+	}
 	for _, mp := range s.proj.ModelPaths {
 		if r, ok := strings.CutPrefix(rel, strings.TrimSuffix(mp, "/")+"/"); ok {
 			rel = r

@@ -35,13 +35,15 @@ func (e *env) runCommands() []*ucli.Command {
 	return []*ucli.Command{
 		{Name: "run", Usage: "build selected models in dependency order", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "run", []string{compile.KindModel}) }},
+		{Name: "snapshot", Usage: "record the history of changing rows: new versions for new and changed rows, valid_to for ended ones", Flags: runFlags(),
+			Action: func(c *ucli.Context) error { return e.execute(c, "snapshot", []string{compile.KindSnapshot}) }},
 		{Name: "seed", Usage: "load seed files (csv, json, parquet, xlsx) into tables", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "seed", []string{compile.KindSeed}) }},
 		{Name: "test", Usage: "run data tests and unit tests of selected nodes", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "test", []string{compile.KindTest}) }},
 		{Name: "build", Usage: "load seeds, build models and run their tests in one dependency-ordered walk", Flags: runFlags(),
 			Action: func(c *ucli.Context) error {
-				return e.execute(c, "build", []string{compile.KindSeed, compile.KindModel, compile.KindTest})
+				return e.execute(c, "build", []string{compile.KindSeed, compile.KindModel, compile.KindSnapshot, compile.KindTest})
 			}},
 		e.showCommand(),
 		e.debugCommand(),
@@ -167,6 +169,8 @@ func describe(n *compile.Node) string {
 		return "seed file " + n.Relation.String()
 	case compile.KindTest:
 		return "test " + n.Name
+	case compile.KindSnapshot:
+		return "snapshot " + n.Relation.String()
 	}
 	return n.Kind + " " + n.Name
 }
@@ -239,6 +243,8 @@ func okVerb(n *compile.Node) string {
 		return "loaded"
 	case compile.KindModel:
 		return "created"
+	case compile.KindSnapshot:
+		return "snapshotted"
 	}
 	return ""
 }

@@ -29,6 +29,8 @@ const (
 	KindSeed   = "seed"
 	KindSource = "source"
 	KindTest   = "test"
+	// KindSnapshot records the history of a query's rows (see package snapshot).
+	KindSnapshot = "snapshot"
 )
 
 // Options for building a manifest.
@@ -75,6 +77,8 @@ func (n *Node) Materialized() string {
 		return n.Config.Materialized()
 	case KindSeed:
 		return "seed"
+	case KindSnapshot:
+		return "snapshot"
 	}
 	return n.Kind
 }
@@ -96,6 +100,9 @@ func ModelID(schema, name string) string { return "model." + schema + "." + name
 func SeedID(schema, name string) string  { return "seed." + schema + "." + name }
 func SourceID(src, table string) string  { return "source." + src + "." + table }
 
+// SnapshotID is a snapshot's node ID.
+func SnapshotID(schema, name string) string { return "snapshot." + schema + "." + name }
+
 // Build parses and resolves every node of p. All problems are returned
 // together.
 func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, error) {
@@ -109,15 +116,21 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m := &Manifest{Project: p, Engine: eng, Opts: opts, Nodes: map[string]*Node{}, byName: map[string][]*Node{}, byRel: map[string]*Node{}}
 	var errs diag.List
 
-	// Parse every model template and render it once in parse mode.
-	models := make([]*Node, len(p.Models))
-	outs := make([]*template.Output, len(p.Models))
-	perrs := make([]error, len(p.Models))
+	// Parse every model (and snapshot) template and render it once in
+	// parse mode.
+	all := append(append([]*project.Model{}, p.Models...), p.Snapshots...)
+	models := make([]*Node, len(all))
+	outs := make([]*template.Output, len(all))
+	perrs := make([]error, len(all))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
-	for i, pm := range p.Models {
+	for i, pm := range all {
+		kind := KindModel
+		if i >= len(p.Models) {
+			kind = KindSnapshot
+		}
 		g.Go(func() error {
-			n := &Node{Kind: KindModel, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
+			n := &Node{Kind: kind, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
 			models[i] = n
 			t, err := eng.Parse(pm.Path, pm.Src)
 			if err != nil {
@@ -148,6 +161,9 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			continue
 		}
 		schema := n.Model.Schema
+		if s := n.Config.String("target_schema"); s != "" && n.Kind == KindSnapshot {
+			schema = s // dbt before 1.9
+		}
 		if s := n.Config.String("schema"); s != "" {
 			schema = s
 		}
@@ -157,6 +173,10 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		n.Relation = adapter.Relation{Schema: schema, Name: name}
 		n.ID = ModelID(schema, n.Name)
+		if n.Kind == KindSnapshot {
+			n.ID = SnapshotID(schema, n.Name)
+			continue
+		}
 		if mat := n.Config.Materialized(); !validMaterialized[mat] {
 			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("unknown materialization %q (use view, table, incremental or ephemeral)", mat)})
 		}

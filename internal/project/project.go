@@ -36,7 +36,9 @@ type Project struct {
 	SeedPaths  []string
 	MacroPaths []string
 	TestPaths  []string
-	TargetPath string // relative to Root
+	// SnapshotPaths hold snapshots/*.sql (and yml-configured snapshots).
+	SnapshotPaths []string
+	TargetPath    string // relative to Root
 	// CleanTargets are the folders `ingot clean` removes, relative to Root
 	// (default: TargetPath); checked to lie inside the project and to hold
 	// no model, seed, macro or test path.
@@ -49,6 +51,7 @@ type Project struct {
 	Tests     []*File // singular data tests
 	Sources   []*Source
 	UnitTests []*UnitTest
+	Snapshots []*Model // snapshots, in schema "snapshots" unless configured
 }
 
 // File is a project file read into memory.
@@ -163,14 +166,16 @@ type projectFileYAML struct {
 	SeedPaths     []string       `yaml:"seed-paths"`
 	MacroPaths    []string       `yaml:"macro-paths"`
 	TestPaths     []string       `yaml:"test-paths"`
+	SnapshotPaths []string       `yaml:"snapshot-paths"`
 	TargetPath    string         `yaml:"target-path"`
 	CleanTargets  []string       `yaml:"clean-targets"`
 	Vars          map[string]any `yaml:"vars"`
 	Models        any            `yaml:"models"`
 	Seeds         any            `yaml:"seeds"`
+	Snapshots     any            `yaml:"snapshots"`
 }
 
-var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds"}
+var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds", "snapshot-paths", "snapshots"}
 
 // FindRoot returns dir, or the nearest parent holding project.yml.
 func FindRoot(dir string) (string, error) {
@@ -212,15 +217,16 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		errs.Add(diag.At(ProjectFile, src, 1, 1, "missing required key \"name\""))
 	}
 	p := &Project{
-		Root:       root,
-		Name:       pf.Name,
-		Profile:    pf.Profile,
-		ModelPaths: orDefault(pf.ModelPaths, "models"),
-		SeedPaths:  orDefault(pf.SeedPaths, "seeds"),
-		MacroPaths: orDefault(pf.MacroPaths, "macros"),
-		TestPaths:  orDefault(pf.TestPaths, "tests"),
-		TargetPath: pf.TargetPath,
-		Vars:       map[string]any{},
+		Root:          root,
+		Name:          pf.Name,
+		Profile:       pf.Profile,
+		ModelPaths:    orDefault(pf.ModelPaths, "models"),
+		SeedPaths:     orDefault(pf.SeedPaths, "seeds"),
+		MacroPaths:    orDefault(pf.MacroPaths, "macros"),
+		TestPaths:     orDefault(pf.TestPaths, "tests"),
+		SnapshotPaths: orDefault(pf.SnapshotPaths, "snapshots"),
+		TargetPath:    pf.TargetPath,
+		Vars:          map[string]any{},
 	}
 	if p.Profile == "" {
 		p.Profile = "default"
@@ -245,12 +251,15 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err)
 	seedCfg, err := parseFolderConfig(ProjectFile, src, "seeds", seedConfigKeys)
 	errs.Add(err)
+	snapCfg, err := parseFolderConfig(ProjectFile, src, "snapshots", modelConfigKeys)
+	errs.Add(err)
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	errs.Add(p.discoverModels(modelCfg))
 	errs.Add(p.discoverSeeds(seedCfg))
+	errs.Add(p.discoverSnapshots(snapCfg))
 	var err2 error
 	p.Macros, err2 = p.readSQLFiles(p.MacroPaths)
 	errs.Add(err2)
@@ -273,7 +282,7 @@ func (p *Project) checkCleanTarget(ct string) string {
 	if c == "." || c == ".." || strings.HasPrefix(c, ".."+string(filepath.Separator)) {
 		return "must be a folder inside the project, not the project or outside it"
 	}
-	for _, group := range [][]string{p.ModelPaths, p.SeedPaths, p.MacroPaths, p.TestPaths} {
+	for _, group := range [][]string{p.ModelPaths, p.SeedPaths, p.MacroPaths, p.TestPaths, p.SnapshotPaths} {
 		for _, sp := range group {
 			s := filepath.Clean(filepath.FromSlash(sp))
 			if s == c || strings.HasPrefix(s, c+string(filepath.Separator)) {

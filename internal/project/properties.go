@@ -23,9 +23,10 @@ type propsFileYAML struct {
 	Sources   []sourceYAML    `yaml:"sources"`
 	UnitTests []unitTestYAML  `yaml:"unit_tests"`
 	Macros    []any           `yaml:"macros"`
+	Snapshots []snapshotYAML  `yaml:"snapshots"`
 }
 
-var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros"}
+var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "snapshots"}
 
 type nodePropsYAML struct {
 	Name        Node           `yaml:"name"`
@@ -116,11 +117,11 @@ var allPropKeys = []string{
 	"columns", "tests", "data_tests", "meta", "tags", "docs", "data_type", "quote", "constraints",
 	"schema", "database", "loader", "tables", "identifier", "loaded_at_field", "freshness", "model",
 	"given", "expect", "overrides", "input", "format", "rows", "ordered", "vars", "macros",
-	"is_incremental", "this",
+	"is_incremental", "this", "snapshots", "relation",
 }
 
 func (p *Project) loadProperties() error {
-	dirs := append(append([]string{}, p.ModelPaths...), p.SeedPaths...)
+	dirs := append(append(append([]string{}, p.ModelPaths...), p.SeedPaths...), p.SnapshotPaths...)
 	paths, err := p.walkFiles(dirs, func(n string) bool {
 		return strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")
 	})
@@ -247,6 +248,7 @@ func (p *Project) loadProperties() error {
 			}
 			p.UnitTests = append(p.UnitTests, ut)
 		}
+		errs.Add(p.applySnapshotProps(rel, src, pf.Snapshots))
 	}
 	return errs.Err()
 }

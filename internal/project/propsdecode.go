@@ -133,6 +133,8 @@ func (d *propsDecoder) propsFile(n ast.Node, pf *propsFileYAML) {
 			pf.Sources = list(d, v, key, d.source)
 		case "unit_tests":
 			pf.UnitTests = list(d, v, key, d.unitTest)
+		case "snapshots":
+			pf.Snapshots = list(d, v, key, d.snapshotProps)
 		case "macros":
 			pf.Macros = list(d, v, key, func(n ast.Node, _ where) any { return d.value(n) })
 		default:
