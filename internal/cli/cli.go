@@ -125,6 +125,7 @@ func selectFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "m"}, Usage: "nodes to include: name, schema.name, +name, name+, tag:x, path:models/gold, config.materialized:table, … (space = union, comma = intersection)"},
 		&ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same syntax as --select)"},
+		&ucli.StringFlag{Name: "state", Usage: "a previous run's target/ folder, for state:modified, state:new, result:… selectors and --defer"},
 	}
 }
 

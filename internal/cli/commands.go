@@ -54,6 +54,9 @@ func (e *env) selection(c *ucli.Context, s *session, kinds []string) ([]string, 
 	if c.Args().Present() {
 		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q (use --select)", c.Args().First())}
 	}
+	if err := e.markState(c, s, append(append([]string{}, include...), exclude...)); err != nil {
+		return nil, err
+	}
 	sel, err := s.manifest.Graph.Select(include, exclude, graph.SelectOptions{ResourceTypes: kinds})
 	if err != nil {
 		var se *graph.SelectorError

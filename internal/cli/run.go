@@ -28,6 +28,7 @@ func runFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop everything at the first failure"},
 		&ucli.BoolFlag{Name: "full-refresh", Aliases: []string{"f"}, Usage: "rebuild incremental models and seeds from scratch"},
 		&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
+		&ucli.BoolFlag{Name: "defer", Usage: "refs to unselected nodes missing from this target read the --state run's relations"},
 	)...)
 }
 
@@ -109,12 +110,15 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		}
 		defer release()
 	}
+	if err := e.deferRefs(c, s, a, ids); err != nil {
+		return err
+	}
 	tester := newTester(s, a, c.Bool("full-refresh"))
 	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()
 	meta := artifacts.Metadata{Version: version, GeneratedAt: s.started.UTC(), Project: s.proj.Name,
-		Target: s.target.Name, TargetType: s.target.Type, Command: command}
+		Target: s.target.Name, TargetType: s.target.Type, Command: command, Args: e.argv[1:]}
 	if err := artifacts.WriteManifest(targetDir, meta, s.manifest); err != nil {
 		return err
 	}

@@ -90,6 +90,10 @@ type Manifest struct {
 	Opts    Options
 	Nodes   map[string]*Node
 	Graph   *graph.Graph
+	// Deferred maps the IDs of nodes this run does not build, and this
+	// target lacks, to the relation (SQL text) of another run's target
+	// that refs to them read instead (--defer).
+	Deferred map[string]string
 
 	byName map[string][]*Node // bare name → models and seeds
 	byRel  map[string]*Node   // schema.name → model or seed
@@ -526,6 +530,9 @@ func (r *resolver) Ref(name string) (string, error) {
 		return "", err
 	}
 	p := r.m.Nodes[id]
+	if d, ok := r.m.Deferred[id]; ok {
+		return d, nil
+	}
 	if p.Kind == KindModel && p.Materialized() == "ephemeral" {
 		r.mu.Lock()
 		r.ephemerals = append(r.ephemerals, p)

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/graph"
+	"github.com/ingot-dev/ingot/internal/project"
+	"github.com/ingot-dev/ingot/internal/state"
+)
+
+// loadState reads --state, or returns nil when it is not given. A relative
+// folder is taken from the current directory, as a shell user means it.
+func (e *env) loadState(c *ucli.Context) (*state.State, error) {
+	dir := flag(c, "state")
+	if dir == "" {
+		return nil, nil
+	}
+	st, err := state.Load(dir)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return st, nil
+}
+
+// markState lets the state:, result: and source_status: selectors match,
+// comparing the project with the --state run.
+func (e *env) markState(c *ucli.Context, s *session, selectors []string) error {
+	uses := ""
+	for _, sel := range selectors {
+		for _, m := range []string{graph.MethodState, graph.MethodResult} {
+			if strings.Contains(sel, m+":") {
+				uses = sel
+			}
+		}
+	}
+	st, err := e.loadState(c)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		if uses != "" {
+			return &usageError{msg: fmt.Sprintf("selector %q compares with a previous run: pass --state DIR (that run's target/ folder)", uses)}
+		}
+		return nil
+	}
+	isNew, modified := st.Modified(s.manifest)
+	for id := range modified {
+		s.manifest.Graph.Mark(id, graph.MethodState, "modified")
+	}
+	for id := range isNew {
+		s.manifest.Graph.Mark(id, graph.MethodState, "new")
+	}
+	for id, status := range st.Results {
+		s.manifest.Graph.Mark(id, graph.MethodResult, status)
+	}
+	return nil
+}
+
+// stateCatalog is the name the --defer run's DuckDB file is attached as.
+const stateCatalog = "ingot_state"
+
+// deferRefs points refs of the selected nodes to parents that this run
+// does not build and this target lacks at the --state run's relations.
+// On DuckDB the state's target is another database file, attached read-only.
+func (e *env) deferRefs(c *ucli.Context, s *session, a adapter.Adapter, ids []string) error {
+	if !boolFlag(c, "defer") {
+		return nil
+	}
+	st, err := e.loadState(c)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return &usageError{msg: "--defer needs --state DIR, the target/ folder of the run to read unbuilt parents from"}
+	}
+	if a == nil {
+		return nil
+	}
+	selected := map[string]bool{}
+	for _, id := range ids {
+		selected[id] = true
+	}
+	var want []*compile.Node
+	seen := map[string]bool{}
+	for _, id := range ids {
+		for _, p := range s.manifest.Nodes[id].DependsOn {
+			pn := s.manifest.Nodes[p]
+			if selected[p] || seen[p] || pn == nil {
+				continue
+			}
+			seen[p] = true
+			switch {
+			case pn.Kind == compile.KindSource, pn.Kind == compile.KindModel && pn.Materialized() == "ephemeral":
+				continue
+			}
+			if _, ok := st.Nodes[p]; !ok {
+				continue // new since the state's run: nothing to read there
+			}
+			kind, _, err := a.Describe(c.Context, pn.Relation)
+			if err != nil {
+				return err
+			}
+			if kind == adapter.KindNone {
+				want = append(want, pn)
+			}
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	prefix, err := e.stateRelations(c, s, st, a)
+	if err != nil {
+		return err
+	}
+	s.manifest.Deferred = map[string]string{}
+	for _, n := range want {
+		s.manifest.Deferred[n.ID] = prefix + s.manifest.RelationSQL(n.Relation)
+	}
+	return nil
+}
+
+// stateRelations makes the --state run's relations readable from this
+// target's connection and returns what to put in front of schema.name.
+func (e *env) stateRelations(c *ucli.Context, s *session, st *state.State, a adapter.Adapter) (string, error) {
+	if st.TargetType != s.target.Type {
+		return "", &usageError{msg: fmt.Sprintf("--defer: the --state run used a %s target (%s); this one is %s", st.TargetType, st.TargetName, s.target.Type)}
+	}
+	if s.target.Type != "duckdb" {
+		return "", &usageError{msg: "--defer reads another run's relations only on DuckDB targets so far (another database file)"}
+	}
+	prod, err := s.proj.LoadTarget(project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: st.TargetName, Getenv: e.getenv})
+	if err != nil {
+		return "", fmt.Errorf("--defer: the --state run's target %q: %w", st.TargetName, err)
+	}
+	if filepath.Clean(prod.Path) == filepath.Clean(s.target.Path) {
+		return "", &usageError{msg: fmt.Sprintf("--defer: the --state run's target %q writes the same database file as this one; build into another target (another path)", st.TargetName)}
+	}
+	if _, err := a.Exec(c.Context, "ATTACH IF NOT EXISTS '"+strings.ReplaceAll(prod.Path, "'", "''")+"' AS "+stateCatalog+" (READ_ONLY)"); err != nil {
+		return "", fmt.Errorf("--defer: opening the --state run's database %s: %w", s.proj.Rel(prod.Path), err)
+	}
+	return adapter.QuoteIdent(stateCatalog) + ".", nil
+}
