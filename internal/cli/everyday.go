@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/scaffold"
+	"github.com/ingot-dev/ingot/internal/state"
 	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
@@ -43,6 +45,12 @@ func (e *env) everydayCommands() []*ucli.Command {
 				&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
 			),
 			Action: e.runOperationCmd,
+		},
+		{
+			Name:   "retry",
+			Usage:  "run again, with the same command and flags, only what failed or was skipped in the last run (target/run_results.json)",
+			Flags:  globalFlags(),
+			Action: e.retryCmd,
 		},
 	}
 }
@@ -199,4 +207,53 @@ func moveToEnd(argv []string, command, arg string) []string {
 		out = append(out, a)
 	}
 	return append(out, arg)
+}
+
+// retryCmd re-runs the last command of target/run_results.json on the
+// nodes that errored, failed or were skipped, with its original flags
+// (--select and --exclude replaced by those nodes).
+func (e *env) retryCmd(c *ucli.Context) error {
+	p, err := e.loadProject(c)
+	if err != nil {
+		return err
+	}
+	st, err := state.Load(p.TargetDir())
+	if err != nil || st.Command == "" {
+		return &usageError{msg: fmt.Sprintf("nothing to retry: no run_results.json of a run, build, seed, snapshot or test in %s", p.TargetPath)}
+	}
+	var ids []string
+	for id, status := range st.Results {
+		if status == "error" || status == "fail" || status == "skipped" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		fmt.Fprintf(e.stdout, "Nothing to retry: every node of the last %s succeeded\n", st.Command)
+		return nil
+	}
+	sort.Strings(ids)
+	argv := append([]string{e.argv[0]}, withoutSelection(st.Args)...)
+	argv = append(argv, "--select", strings.Join(ids, " "))
+	if !e.json {
+		fmt.Fprintf(e.stdout, "Retrying %d node%s of the last %s\n", len(ids), plural(len(ids)), st.Command)
+	}
+	return e.app().RunContext(c.Context, argv)
+}
+
+// withoutSelection drops --select, -s, -m and --exclude (with their
+// values) from args.
+func withoutSelection(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "select" || name == "s" || name == "m" || name == "exclude") {
+			if !hasValue {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
