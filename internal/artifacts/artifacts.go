@@ -194,3 +194,21 @@ func writeJSON(path string, v any) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// SourceFreshness is one source table's entry in sources.json.
+type SourceFreshness struct {
+	ID            string     `json:"unique_id"`
+	MaxLoadedAt   *time.Time `json:"max_loaded_at,omitempty"`
+	SnapshottedAt time.Time  `json:"snapshotted_at"`
+	AgeSeconds    float64    `json:"max_loaded_at_time_ago_in_s"`
+	Status        string     `json:"status"`
+	Criteria      any        `json:"criteria"`
+	Error         string     `json:"error,omitempty"`
+}
+
+// WriteSources writes target/sources.json (ingot source freshness).
+func WriteSources(dir string, meta Metadata, elapsed time.Duration, results []SourceFreshness) error {
+	return writeJSON(filepath.Join(dir, "sources.json"), map[string]any{
+		"metadata": meta, "elapsed_time": elapsed.Seconds(), "results": results,
+	})
+}

@@ -46,6 +46,7 @@ func (e *env) everydayCommands() []*ucli.Command {
 			),
 			Action: e.runOperationCmd,
 		},
+		e.sourceCommand(),
 		{
 			Name:   "retry",
 			Usage:  "run again, with the same command and flags, only what failed or was skipped in the last run (target/run_results.json)",

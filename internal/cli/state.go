@@ -33,7 +33,7 @@ func (e *env) loadState(c *ucli.Context) (*state.State, error) {
 func (e *env) markState(c *ucli.Context, s *session, selectors []string) error {
 	uses := ""
 	for _, sel := range selectors {
-		for _, m := range []string{graph.MethodState, graph.MethodResult} {
+		for _, m := range []string{graph.MethodState, graph.MethodResult, graph.MethodSourceStatus} {
 			if strings.Contains(sel, m+":") {
 				uses = sel
 			}
@@ -58,6 +58,21 @@ func (e *env) markState(c *ucli.Context, s *session, selectors []string) error {
 	}
 	for id, status := range st.Results {
 		s.manifest.Graph.Mark(id, graph.MethodResult, status)
+	}
+	// source_status:fresher: loaded since the state's freshness check,
+	// comparing its sources.json with this project's target/sources.json.
+	before, err := state.LoadedAt(st.Dir)
+	if err != nil {
+		return err
+	}
+	now, err := state.LoadedAt(s.proj.TargetDir())
+	if err != nil {
+		return err
+	}
+	for id, t := range now {
+		if b, ok := before[id]; !ok || t.After(b) {
+			s.manifest.Graph.Mark(id, graph.MethodSourceStatus, "fresher")
+		}
 	}
 	return nil
 }

@@ -117,6 +117,10 @@ type Source struct {
 	Schema     string
 	Identifier string // the table's name in the warehouse
 	Props      *Properties
+	// LoadedAtField and Freshness (warn_after, error_after, as written)
+	// come from the table's entry, else its source's.
+	LoadedAtField string
+	Freshness     any
 }
 
 // UnitTest is one unit_tests entry, interpreted by the datatest package.

@@ -53,15 +53,17 @@ type columnYAML struct {
 }
 
 type sourceYAML struct {
-	Name        Node              `yaml:"name"`
-	Description string            `yaml:"description"`
-	Schema      string            `yaml:"schema"`
-	Database    string            `yaml:"database"`
-	Loader      string            `yaml:"loader"`
-	Meta        map[string]any    `yaml:"meta"`
-	Tags        []string          `yaml:"tags"`
-	Config      map[string]any    `yaml:"config"`
-	Tables      []sourceTableYAML `yaml:"tables"`
+	Name          Node              `yaml:"name"`
+	Description   string            `yaml:"description"`
+	Schema        string            `yaml:"schema"`
+	Database      string            `yaml:"database"`
+	Loader        string            `yaml:"loader"`
+	Meta          map[string]any    `yaml:"meta"`
+	Tags          []string          `yaml:"tags"`
+	Config        map[string]any    `yaml:"config"`
+	Tables        []sourceTableYAML `yaml:"tables"`
+	LoadedAtField string            `yaml:"loaded_at_field"`
+	Freshness     any               `yaml:"freshness"`
 }
 
 type sourceTableYAML struct {
@@ -218,8 +220,16 @@ func (p *Project) loadProperties() error {
 				if id == "" {
 					id = tname
 				}
+				loadedAt, fresh := t.LoadedAtField, t.Freshness
+				if loadedAt == "" {
+					loadedAt = src0.LoadedAtField
+				}
+				if fresh == nil {
+					fresh = src0.Freshness
+				}
 				p.Sources = append(p.Sources, &Source{
 					SourceName: sname, Name: tname, Schema: schema, Identifier: id,
+					LoadedAtField: loadedAt, Freshness: fresh,
 					Props: buildProps(rel, t.Name.Pos.Line, t.Description, t.Meta, t.Columns, append(t.Tests, t.DataTests...)),
 				})
 			}

@@ -226,6 +226,10 @@ func (d *propsDecoder) source(n ast.Node, what where) sourceYAML {
 			s.Config = d.anyMap(v, at(key))
 		case "tables":
 			s.Tables = list(d, v, key, d.sourceTable)
+		case "loaded_at_field":
+			s.LoadedAtField = d.str(v, at(key))
+		case "freshness":
+			s.Freshness = d.value(v)
 		default:
 			return false
 		}

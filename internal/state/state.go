@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
@@ -151,4 +152,29 @@ func sameJSON(a, b any) bool {
 	_ = json.Unmarshal(ja, &x)
 	_ = json.Unmarshal(jb, &y)
 	return reflect.DeepEqual(x, y)
+}
+
+// LoadedAt reads dir/sources.json: each source table's latest load time
+// as ingot source freshness saw it (none when the file is missing).
+func LoadedAt(dir string) (map[string]time.Time, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "sources.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]time.Time{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sj struct {
+		Results []artifacts.SourceFreshness `json:"results"`
+	}
+	if err := json.Unmarshal(b, &sj); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "sources.json"), err)
+	}
+	out := map[string]time.Time{}
+	for _, r := range sj.Results {
+		if r.MaxLoadedAt != nil {
+			out[r.ID] = *r.MaxLoadedAt
+		}
+	}
+	return out, nil
 }
