@@ -21,6 +21,10 @@ type Target struct {
 	// Settings are applied to every connection: SET key = value on DuckDB,
 	// run-time parameters of the session on PostgreSQL (e.g. work_mem).
 	Settings map[string]string
+	// Schema, when set, prefixes the schema of every model, seed and
+	// snapshot ("ci" builds silver.orders as ci_silver.orders), as dbt's
+	// target schema does: two targets can then share one database.
+	Schema string
 
 	// duckdb
 	Path string // database file; "" or ":memory:" for in-memory

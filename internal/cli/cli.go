@@ -235,7 +235,7 @@ func (e *env) loadTimed(c *ucli.Context, phase func(name string, d time.Duration
 	}
 	step("load profile")
 	s := &session{proj: p, target: t, started: e.now()}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started})
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started, SchemaPrefix: t.Schema})
 	if err != nil {
 		return nil, err
 	}

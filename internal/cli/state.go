@@ -129,32 +129,38 @@ func (e *env) deferRefs(c *ucli.Context, s *session, a adapter.Adapter, ids []st
 	if len(want) == 0 {
 		return nil
 	}
-	prefix, err := e.stateRelations(c, s, st, a)
+	catalog, err := e.stateCatalog(c, s, st, a)
 	if err != nil {
 		return err
 	}
 	s.manifest.Deferred = map[string]string{}
 	for _, n := range want {
-		s.manifest.Deferred[n.ID] = prefix + s.manifest.RelationSQL(n.Relation)
+		schema, name, ok := strings.Cut(st.Nodes[n.ID].Relation, ".")
+		if !ok {
+			return fmt.Errorf("--defer: the --state manifest gives %s no relation", n.ID)
+		}
+		s.manifest.Deferred[n.ID] = catalog + s.manifest.RelationSQL(adapter.Relation{Schema: schema, Name: name})
 	}
 	return nil
 }
 
-// stateRelations makes the --state run's relations readable from this
-// target's connection and returns what to put in front of schema.name.
-func (e *env) stateRelations(c *ucli.Context, s *session, st *state.State, a adapter.Adapter) (string, error) {
+// stateCatalog makes the --state run's relations readable from this
+// target's connection and returns what goes in front of schema.name: on
+// DuckDB another database file is attached read-only; targets that share
+// a database (PostgreSQL, or one DuckDB file) differ by their schema.
+func (e *env) stateCatalog(c *ucli.Context, s *session, st *state.State, a adapter.Adapter) (string, error) {
 	if st.TargetType != s.target.Type {
 		return "", &usageError{msg: fmt.Sprintf("--defer: the --state run used a %s target (%s); this one is %s", st.TargetType, st.TargetName, s.target.Type)}
 	}
 	if s.target.Type != "duckdb" {
-		return "", &usageError{msg: "--defer reads another run's relations only on DuckDB targets so far (another database file)"}
+		return "", nil
 	}
 	prod, err := s.proj.LoadTarget(project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: st.TargetName, Getenv: e.getenv})
 	if err != nil {
 		return "", fmt.Errorf("--defer: the --state run's target %q: %w", st.TargetName, err)
 	}
 	if filepath.Clean(prod.Path) == filepath.Clean(s.target.Path) {
-		return "", &usageError{msg: fmt.Sprintf("--defer: the --state run's target %q writes the same database file as this one; build into another target (another path)", st.TargetName)}
+		return "", nil
 	}
 	if _, err := a.Exec(c.Context, "ATTACH IF NOT EXISTS '"+strings.ReplaceAll(prod.Path, "'", "''")+"' AS "+stateCatalog+" (READ_ONLY)"); err != nil {
 		return "", fmt.Errorf("--defer: opening the --state run's database %s: %w", s.proj.Rel(prod.Path), err)

@@ -39,6 +39,10 @@ type Options struct {
 	TargetType string // "duckdb" or "postgres": picks engine macros and quoting
 	Getenv     func(string) (string, bool)
 	RunStarted time.Time
+	// SchemaPrefix, when set, makes a model's, seed's or snapshot's schema
+	// PREFIX_schema (the profile's schema). IDs, refs and selectors keep the
+	// unprefixed names, so two targets' manifests compare node by node.
+	SchemaPrefix string
 }
 
 // Node is one model, seed, source or test.
@@ -217,6 +221,13 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
+	}
+	if opts.SchemaPrefix != "" {
+		for _, n := range m.Nodes {
+			if n.Kind == KindModel || n.Kind == KindSeed || n.Kind == KindSnapshot {
+				n.Relation.Schema = opts.SchemaPrefix + "_" + n.Relation.Schema
+			}
+		}
 	}
 	return m, nil
 }
@@ -424,7 +435,7 @@ func (m *Manifest) buildGraph(runAfter bool) error {
 			cfg["materialized"] = n.Materialized()
 		}
 		nodes = append(nodes, graph.Node{
-			ID: n.ID, Name: n.Name, Schema: n.Relation.Schema, ResourceType: n.Kind, Path: n.Path,
+			ID: n.ID, Name: n.Name, Schema: m.baseSchema(n), ResourceType: n.Kind, Path: n.Path,
 			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.graphParents(runAfter),
 		})
 	}
@@ -434,6 +445,15 @@ func (m *Manifest) buildGraph(runAfter bool) error {
 	}
 	m.Graph = g
 	return nil
+}
+
+// baseSchema is n's schema without the target's SchemaPrefix: selectors
+// name nodes the same on every target.
+func (m *Manifest) baseSchema(n *Node) string {
+	if m.Opts.SchemaPrefix != "" && n.Kind != KindSource && n.Kind != KindTest {
+		return strings.TrimPrefix(n.Relation.Schema, m.Opts.SchemaPrefix+"_")
+	}
+	return n.Relation.Schema
 }
 
 // graphParents are DependsOn, plus RunAfter when asked, sorted and

@@ -111,6 +111,7 @@ func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
 		DBName: out.DBName, SSLMode: out.SSLMode, DSN: out.DSN,
 		ConnectTimeout: time.Duration(out.ConnectTimeout) * time.Second,
 		PgDuckdb:       out.PgDuckdb,
+		Schema:         out.Schema,
 	}
 	if t.DBName == "" {
 		t.DBName = out.Database
