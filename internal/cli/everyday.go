@@ -173,16 +173,11 @@ func (e *env) runOperationCmd(c *ucli.Context) error {
 		fmt.Fprintf(e.stdout, "Macro %s rendered no SQL; nothing was run\n", macro)
 		return nil
 	}
-	a, err := openAdapter(c.Context, s.target)
+	a, done, err := e.openLocked(c, s.target)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	release, err := e.lock(c, a)
-	if err != nil {
-		return err
-	}
-	defer release()
+	defer done()
 	n, err := a.Exec(c.Context, sql)
 	if err != nil {
 		return fmt.Errorf("run-operation %s: %w\nSQL:\n%s", macro, err, sql)

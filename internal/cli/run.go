@@ -63,6 +63,20 @@ func openAdapter(ctx context.Context, t adapter.Target) (adapter.Adapter, error)
 	return nil, fmt.Errorf("target %s: unsupported type %q", t.Name, t.Type)
 }
 
+// openLocked connects to t and takes its run lock; done releases both.
+func (e *env) openLocked(c *ucli.Context, t adapter.Target) (a adapter.Adapter, done func(), err error) {
+	a, err = openAdapter(c.Context, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := e.lock(c, a)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, func() { release(); a.Close() }, nil
+}
+
 // lock takes the target's run lock, saying so when it has to wait.
 func (e *env) lock(c *ucli.Context, a adapter.Adapter) (func(), error) {
 	release, err := a.Lock(c.Context, false)
@@ -99,16 +113,11 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
-		a, err = openAdapter(ctx, s.target)
-		if err != nil {
+		var done func()
+		if a, done, err = e.openLocked(c, s.target); err != nil {
 			return err
 		}
-		defer a.Close()
-		release, err := e.lock(c, a)
-		if err != nil {
-			return err
-		}
-		defer release()
+		defer done()
 	}
 	if err := e.deferRefs(c, s, a, ids); err != nil {
 		return err

@@ -382,8 +382,25 @@ func (p *Project) readSQLFiles(dirs []string) ([]*File, error) {
 }
 
 func (p *Project) discoverModels(cfg *folderConfig) error {
-	var errs diag.List
-	for _, mp := range p.ModelPaths {
+	return p.discoverSQL(p.ModelPaths, cfg, func(f *File, relDir string, c Config) {
+		schema := "main"
+		if relDir != "" {
+			schema = strings.SplitN(relDir, "/", 2)[0]
+		}
+		p.Models = append(p.Models, &Model{
+			File:   *f,
+			Name:   strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
+			Schema: schema,
+			Dir:    relDir,
+			Config: c,
+		})
+	})
+}
+
+// discoverSQL calls add for each enabled *.sql file under paths, with its
+// folder under the path ("" at the top) and that folder's config.
+func (p *Project) discoverSQL(paths []string, cfg *folderConfig, add func(f *File, relDir string, c Config)) error {
+	for _, mp := range paths {
 		base := filepath.Join(p.Root, filepath.FromSlash(mp))
 		files, err := p.readSQLFiles([]string{mp})
 		if err != nil {
@@ -395,24 +412,12 @@ func (p *Project) discoverModels(cfg *folderConfig) error {
 			if relDir == "." {
 				relDir = ""
 			}
-			schema := "main"
-			if relDir != "" {
-				schema = strings.SplitN(relDir, "/", 2)[0]
+			if c := cfg.lookup(relDir); c.Enabled() {
+				add(f, relDir, c)
 			}
-			c := cfg.lookup(relDir)
-			if !c.Enabled() {
-				continue
-			}
-			p.Models = append(p.Models, &Model{
-				File:   *f,
-				Name:   strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
-				Schema: schema,
-				Dir:    relDir,
-				Config: c,
-			})
 		}
 	}
-	return errs.Err()
+	return nil
 }
 
 // SeedFormats are the seed file extensions ingot loads.

@@ -57,27 +57,10 @@ func (d *propsDecoder) snapshotProps(n ast.Node, what where) snapshotYAML {
 // discoverSnapshots finds snapshots/*.sql: each is a SELECT whose config
 // call (or yml entry) says how to track its rows.
 func (p *Project) discoverSnapshots(cfg *folderConfig) error {
-	for _, sp := range p.SnapshotPaths {
-		base := filepath.Join(p.Root, filepath.FromSlash(sp))
-		files, err := p.readSQLFiles([]string{sp})
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			relDir, _ := filepath.Rel(base, filepath.Dir(f.Abs))
-			relDir = filepath.ToSlash(relDir)
-			if relDir == "." {
-				relDir = ""
-			}
-			c := cfg.lookup(relDir)
-			if !c.Enabled() {
-				continue
-			}
-			p.Snapshots = append(p.Snapshots, &Model{File: *f, Name: strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
-				Schema: SnapshotSchema, Dir: relDir, Config: c})
-		}
-	}
-	return nil
+	return p.discoverSQL(p.SnapshotPaths, cfg, func(f *File, relDir string, c Config) {
+		p.Snapshots = append(p.Snapshots, &Model{File: *f, Name: strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
+			Schema: SnapshotSchema, Dir: relDir, Config: c})
+	})
 }
 
 var relationRe = regexp.MustCompile(`^\s*(ref|source)\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?\)\s*$`)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/project"
 )
 
 // Meta column names, as dbt names them.
@@ -43,7 +44,7 @@ type Config struct {
 // ParseConfig reads and checks a snapshot's config values.
 func ParseConfig(get func(key string) any) (Config, error) {
 	var c Config
-	c.UniqueKey = list(get("unique_key"))
+	c.UniqueKey = project.StringList(get("unique_key"))
 	if len(c.UniqueKey) == 0 {
 		return c, fmt.Errorf("a snapshot needs unique_key (a column, or a list of columns)")
 	}
@@ -63,7 +64,7 @@ func ParseConfig(get func(key string) any) (Config, error) {
 				c.CheckCols = []string{v}
 			}
 		default:
-			c.CheckCols = list(v)
+			c.CheckCols = project.StringList(v)
 		}
 	case "":
 		return c, fmt.Errorf("a snapshot needs strategy: timestamp (with updated_at) or check (with check_cols)")
@@ -89,27 +90,6 @@ func str(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-func list(v any) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case string:
-		if x == "" {
-			return nil
-		}
-		return []string{x}
-	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	}
-	return []string{fmt.Sprint(v)}
 }
 
 // Plan is the statements of one snapshot run, to run in one transaction,
