@@ -139,7 +139,7 @@ func (e *env) compileCmd(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := e.selection(c, s, []string{compile.KindModel})
+	ids, err := e.selection(c, s, []string{compile.KindModel, compile.KindSnapshot})
 	if err != nil {
 		return err
 	}
