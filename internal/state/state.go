@@ -85,8 +85,8 @@ func Load(dir string) (*State, error) {
 
 // Modified says, for each model, seed and snapshot of m, whether it is new
 // (absent from the state) or modified, and why: its file (body), its
-// config, the macro files its template names, or the declared columns
-// (name, data_type: its contract) of a direct parent.
+// config, the macro files its template names, its declared columns (name,
+// data_type: its contract) or those of a direct parent.
 func (s *State) Modified(m *compile.Manifest) (isNew map[string]bool, modified map[string]string) {
 	isNew, modified = map[string]bool{}, map[string]string{}
 	cur := map[string]Node{}
@@ -109,6 +109,8 @@ func (s *State) Modified(m *compile.Manifest) (isNew map[string]bool, modified m
 			modified[id] = "config"
 		case c.MacroChecksum != old.MacroChecksum:
 			modified[id] = "macros"
+		case !sameJSON(columnTypes(c.Columns), columnTypes(old.Columns)):
+			modified[id] = "contract"
 		}
 	}
 	for id := range cur {
