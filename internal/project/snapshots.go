@@ -15,41 +15,22 @@ import (
 // says otherwise.
 const SnapshotSchema = "snapshots"
 
-// snapshotYAML is a snapshots: entry of a property file: config (and docs)
-// for a snapshots/*.sql file, or, as in dbt 1.9, a whole snapshot whose
-// relation names what it records.
+// snapshotYAML is a snapshots: entry of a property file: config, docs and
+// tests for a snapshots/*.sql file, or, as in dbt 1.9, a whole snapshot
+// whose relation names what it records.
 type snapshotYAML struct {
-	Name        Node           `yaml:"name"`
-	Relation    Node           `yaml:"relation"`
-	Description string         `yaml:"description"`
-	Config      map[string]any `yaml:"config"`
-	Columns     []columnYAML   `yaml:"columns"`
-	Meta        map[string]any `yaml:"meta"`
-	Tags        []string       `yaml:"tags"`
+	nodePropsYAML `yaml:",inline"`
+	Relation      Node `yaml:"relation"`
 }
 
 func (d *propsDecoder) snapshotProps(n ast.Node, what where) snapshotYAML {
 	var e snapshotYAML
 	d.mapping(n, what, func(key string, v ast.Node) bool {
-		switch key {
-		case "name":
-			e.Name = d.node(v)
-		case "relation":
+		if key == "relation" {
 			e.Relation = d.node(v)
-		case "description":
-			e.Description = d.str(v, at(key))
-		case "config":
-			e.Config = d.anyMap(v, at(key))
-		case "columns":
-			e.Columns = list(d, v, key, d.column)
-		case "meta":
-			e.Meta = d.anyMap(v, at(key))
-		case "tags":
-			e.Tags = list(d, v, key, d.str)
-		default:
-			return false
+			return true
 		}
-		return true
+		return d.nodePropKey(&e.nodePropsYAML, key, v)
 	})
 	return e
 }
@@ -81,7 +62,7 @@ func (p *Project) applySnapshotProps(rel string, src []byte, entries []snapshotY
 		if len(e.Tags) > 0 {
 			cfg = cfg.Merge(Config{"tags": toAnyList(e.Tags)})
 		}
-		props := buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, nil)
+		props := buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, append(e.Tests, e.DataTests...))
 		var m *Model
 		for _, s := range p.Snapshots {
 			if s.Name == name {
