@@ -26,6 +26,9 @@ type Metadata struct {
 	Target      string    `json:"target_name"`
 	TargetType  string    `json:"adapter_type"`
 	Command     string    `json:"command,omitempty"`
+	// Args are the command line after the program name (ingot retry
+	// repeats it).
+	Args []string `json:"args,omitempty"`
 }
 
 type manifestNode struct {
@@ -44,6 +47,9 @@ type manifestNode struct {
 	Columns      map[string]column `json:"columns,omitempty"`
 	TestType     string            `json:"test_type,omitempty"`
 	AttachedTo   []string          `json:"attached_node,omitempty"`
+	// MacroChecksum fingerprints the macro files the node's template names
+	// (state:modified compares it).
+	MacroChecksum string `json:"macro_checksum,omitempty"`
 }
 
 type column struct {
@@ -56,42 +62,49 @@ type column struct {
 func WriteManifest(dir string, meta Metadata, m *compile.Manifest) error {
 	nodes := map[string]manifestNode{}
 	for _, id := range m.IDs() {
-		n := m.Nodes[id]
-		mn := manifestNode{
-			ID: n.ID, Name: n.Name, ResourceType: n.Kind, Path: n.Path, Config: map[string]any(n.Config),
-			Tags: n.Config.Tags(), DependsOn: n.DependsOn, TestType: n.TestType, AttachedTo: n.AttachedTo,
-		}
-		if mn.Config == nil {
-			mn.Config = map[string]any{}
-		}
-		if mn.Tags == nil {
-			mn.Tags = []string{}
-		}
-		if mn.DependsOn == nil {
-			mn.DependsOn = []string{}
-		}
-		if n.Kind != compile.KindTest {
-			mn.Schema, mn.Relation = n.Relation.Schema, n.Relation.String()
-		}
-		if n.Kind == compile.KindModel {
-			mn.Materialized = n.Materialized()
-			mn.Checksum = checksum(n.Model.Src)
-		}
-		if n.Kind == compile.KindSeed {
-			mn.Checksum = seedChecksum(n.Seed.Files)
-		}
-		if n.Props != nil {
-			mn.Description = n.Props.Description
-			if len(n.Props.Columns) > 0 {
-				mn.Columns = map[string]column{}
-				for _, c := range n.Props.Columns {
-					mn.Columns[c.Name] = column{Name: c.Name, Description: c.Description, DataType: c.DataType}
-				}
-			}
-		}
-		nodes[id] = mn
+		nodes[id] = nodeJSON(m, m.Nodes[id])
 	}
 	return writeJSON(filepath.Join(dir, "manifest.json"), map[string]any{"metadata": meta, "nodes": nodes})
+}
+
+// NodeJSON is n as manifest.json records it.
+func NodeJSON(m *compile.Manifest, n *compile.Node) any { return nodeJSON(m, n) }
+
+func nodeJSON(m *compile.Manifest, n *compile.Node) manifestNode {
+	mn := manifestNode{
+		ID: n.ID, Name: n.Name, ResourceType: n.Kind, Path: n.Path, Config: map[string]any(n.Config),
+		Tags: n.Config.Tags(), DependsOn: n.DependsOn, TestType: n.TestType, AttachedTo: n.AttachedTo,
+	}
+	if mn.Config == nil {
+		mn.Config = map[string]any{}
+	}
+	if mn.Tags == nil {
+		mn.Tags = []string{}
+	}
+	if mn.DependsOn == nil {
+		mn.DependsOn = []string{}
+	}
+	if n.Kind != compile.KindTest {
+		mn.Schema, mn.Relation = n.Relation.Schema, n.Relation.String()
+	}
+	if n.Kind == compile.KindModel || n.Kind == compile.KindSnapshot {
+		mn.Materialized = n.Materialized()
+		mn.Checksum = checksum(n.Model.Src)
+		mn.MacroChecksum = MacroChecksum(m, n)
+	}
+	if n.Kind == compile.KindSeed {
+		mn.Checksum = seedChecksum(n.Seed.Files)
+	}
+	if n.Props != nil {
+		mn.Description = n.Props.Description
+		if len(n.Props.Columns) > 0 {
+			mn.Columns = map[string]column{}
+			for _, c := range n.Props.Columns {
+				mn.Columns[c.Name] = column{Name: c.Name, Description: c.Description, DataType: c.DataType}
+			}
+		}
+	}
+	return mn
 }
 
 // bigSeed is the size above which a seed file is fingerprinted by size and
@@ -180,4 +193,22 @@ func writeJSON(path string, v any) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return os.Rename(tmp, path)
+}
+
+// SourceFreshness is one source table's entry in sources.json.
+type SourceFreshness struct {
+	ID            string     `json:"unique_id"`
+	MaxLoadedAt   *time.Time `json:"max_loaded_at,omitempty"`
+	SnapshottedAt time.Time  `json:"snapshotted_at"`
+	AgeSeconds    float64    `json:"max_loaded_at_time_ago_in_s"`
+	Status        string     `json:"status"`
+	Criteria      any        `json:"criteria"`
+	Error         string     `json:"error,omitempty"`
+}
+
+// WriteSources writes target/sources.json (ingot source freshness).
+func WriteSources(dir string, meta Metadata, elapsed time.Duration, results []SourceFreshness) error {
+	return writeJSON(filepath.Join(dir, "sources.json"), map[string]any{
+		"metadata": meta, "elapsed_time": elapsed.Seconds(), "results": results,
+	})
 }

@@ -52,7 +52,7 @@ func MainWith(ctx context.Context, engines *adapter.Registry, args []string, std
 			code = ExitUsage
 		}
 	}()
-	e := &env{engines: engines, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now}
+	e := &env{engines: engines, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now, argv: args}
 	app := e.app()
 	err := app.RunContext(ctx, args)
 	if err == nil {
@@ -84,6 +84,7 @@ type env struct {
 	now            func() time.Time
 	color          bool
 	json           bool
+	argv           []string // the command line, for commands that re-read it
 }
 
 func (e *env) app() *ucli.App {
@@ -131,6 +132,7 @@ func selectFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringSliceFlag{Name: "select", Aliases: []string{"s", "m"}, Usage: "nodes to include: name, schema.name, +name, name+, tag:x, path:models/gold, config.materialized:table, … (space = union, comma = intersection)"},
 		&ucli.StringSliceFlag{Name: "exclude", Usage: "nodes to leave out (same syntax as --select)"},
+		&ucli.StringFlag{Name: "state", Usage: "a previous run's target/ folder, for state:modified, state:new, result:… selectors and --defer"},
 	}
 }
 
@@ -213,34 +215,54 @@ func (e *env) parseVars(c *ucli.Context) (map[string]any, error) {
 }
 
 // load reads the project, profile and manifest.
-func (e *env) load(c *ucli.Context) (*session, error) {
+func (e *env) load(c *ucli.Context) (*session, error) { return e.loadTimed(c, nil) }
+
+// loadTimed is load calling phase after each step with its name and
+// duration (ingot parse reports them); phase may be nil.
+func (e *env) loadTimed(c *ucli.Context, phase func(name string, d time.Duration)) (*session, error) {
 	ctx := c.Context
+	mark := time.Now()
+	step := func(name string) {
+		if phase != nil {
+			now := time.Now()
+			phase(name, now.Sub(mark))
+			mark = now
+		}
+	}
 	p, err := e.loadProject(c)
 	if err != nil {
 		return nil, err
 	}
+	step("load project")
 	t, err := p.LoadTarget(profileOpts(c, e))
 	if err != nil {
-		return nil, err
-	}
-	if err := p.CheckTargetSchema(t, flag(c, "profiles-dir")); err != nil {
 		return nil, err
 	}
 	if n := intFlag(c, "threads"); n > 0 {
 		t.Threads = n
 	}
+	step("load profile")
 	eng, _ := e.engines.Lookup(t.Type) // LoadTarget checked the type
 	s := &session{proj: p, target: t, engine: eng, started: e.now()}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetSchema: t.Schema, Getenv: e.getenv, RunStarted: s.started}.WithEngine(e.engines, t.Type))
+	opts := compile.Options{TargetName: t.Name, TargetSchema: t.Schema, Getenv: e.getenv, RunStarted: s.started}.WithEngine(e.engines, t.Type)
+	if p.SchemaRules != project.SchemaDBT {
+		// Folder schemas: the profile's schema prefixes them, as dbt's
+		// <target>_<custom> does, so two targets can share a database.
+		opts.SchemaPrefix = t.Schema
+	}
+	m, err := compile.Build(ctx, p, opts)
 	if err != nil {
 		return nil, err
 	}
+	step("compile")
 	if err := addTests(ctx, m); err != nil {
 		return nil, err
 	}
+	step("tests")
 	if err := m.BuildGraph(); err != nil {
 		return nil, err
 	}
+	step("graph")
 	s.manifest = m
 	return s, nil
 }

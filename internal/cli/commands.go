@@ -34,13 +34,14 @@ func (e *env) commands() []*ucli.Command {
 			Usage: "list selected models (and seeds, tests with --resource-type) in dependency order",
 			Flags: commandFlags(append(selectFlags(),
 				&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "name", Usage: "name, path or json (one object per line)"},
-				&ucli.StringSliceFlag{Name: "resource-type", Usage: "model, seed, test, source (default: model)"},
+				&ucli.StringSliceFlag{Name: "resource-type", Usage: "model, seed, snapshot, test, source, exposure (default: model)"},
 			)...),
 			Action: e.lsCmd,
 		},
 	}
 	cmds = append(cmds, e.runCommands()...)
 	cmds = append(cmds, e.convertCommand())
+	cmds = append(cmds, e.everydayCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsage
 	}
@@ -54,6 +55,9 @@ func (e *env) selection(c *ucli.Context, s *session, kinds []string) ([]string, 
 	exclude := selectors(c, "exclude")
 	if c.Args().Present() {
 		return nil, &usageError{msg: fmt.Sprintf("unexpected argument %q (use --select)", c.Args().First())}
+	}
+	if err := e.markState(c, s, append(append([]string{}, include...), exclude...)); err != nil {
+		return nil, err
 	}
 	sel, err := s.manifest.Graph.Select(include, exclude, graph.SelectOptions{ResourceTypes: kinds})
 	if err != nil {
@@ -133,13 +137,13 @@ func (e *env) lsLine(out, name, path string, asJSON func() any) error {
 // which would otherwise list nothing and exit 0.
 func checkResourceType(k string) error {
 	switch k {
-	case compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource, kindExposure:
+	case compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource, compile.KindSnapshot, kindExposure:
 		return nil
-	case "snapshot", "analysis", "metric", "semantic_model", "saved_query":
-		return &usageError{msg: fmt.Sprintf("--resource-type %s: ingot has no %ss; use model, seed, test, source or exposure", k, k)}
+	case "analysis", "metric", "semantic_model", "saved_query":
+		return &usageError{msg: fmt.Sprintf("--resource-type %s: ingot has no such nodes; use model, seed, snapshot, test, source or exposure", k)}
 	}
-	msg := fmt.Sprintf("--resource-type must be model, seed, test, source or exposure, not %q", k)
-	if s := textutil.Suggest(k, []string{compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource, kindExposure}); s != "" {
+	msg := fmt.Sprintf("--resource-type must be model, seed, snapshot, test, source or exposure, not %q", k)
+	if s := textutil.Suggest(k, []string{compile.KindModel, compile.KindSeed, compile.KindSnapshot, compile.KindTest, compile.KindSource, kindExposure}); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return &usageError{msg: msg}
@@ -229,7 +233,7 @@ func (e *env) compileCmd(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := e.selection(c, s, []string{compile.KindModel})
+	ids, err := e.selection(c, s, []string{compile.KindModel, compile.KindSnapshot})
 	if err != nil {
 		return err
 	}
@@ -265,6 +269,10 @@ func (e *env) compileCmd(c *ucli.Context) error {
 // its path under the model folder.
 func compiledPath(s *session, n *compile.Node, kind string) string {
 	rel := n.Path
+	if n.Kind == compile.KindSnapshot {
+		// a yml-configured snapshot's path is its property file
+		rel = "snapshots/" + n.Name + ".sql"
+	}
 	for _, mp := range s.proj.ModelPaths {
 		if r, ok := strings.CutPrefix(rel, strings.TrimSuffix(mp, "/")+"/"); ok {
 			rel = r

@@ -33,6 +33,7 @@ func runOnlyFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop everything at the first failure"},
 		&ucli.BoolFlag{Name: "full-refresh", Aliases: []string{"f"}, Usage: "rebuild incremental models and seeds from scratch"},
 		&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
+		&ucli.BoolFlag{Name: "defer", Usage: "refs to unselected nodes missing from this target read the --state run's relations"},
 	}
 }
 
@@ -60,18 +61,36 @@ func (e *env) runCommands() []*ucli.Command {
 	return []*ucli.Command{
 		{Name: "run", Usage: "build selected models in dependency order", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "run", []string{compile.KindModel}) }},
+		{Name: "snapshot", Usage: "record the history of changing rows: new versions for new and changed rows, valid_to for ended ones", Flags: runFlags(),
+			Action: func(c *ucli.Context) error { return e.execute(c, "snapshot", []string{compile.KindSnapshot}) }},
 		{Name: "seed", Usage: "load seed files (csv, json, parquet, xlsx) into tables", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "seed", []string{compile.KindSeed}) }},
 		{Name: "test", Usage: "run data tests and unit tests of selected nodes", Flags: runFlags(),
 			Action: func(c *ucli.Context) error { return e.execute(c, "test", []string{compile.KindTest}) }},
 		{Name: "build", Usage: "load seeds, build models and run their tests in one dependency-ordered walk", Flags: runFlags(),
 			Action: func(c *ucli.Context) error {
-				return e.execute(c, "build", []string{compile.KindSeed, compile.KindModel, compile.KindTest})
+				return e.execute(c, "build", []string{compile.KindSeed, compile.KindModel, compile.KindSnapshot, compile.KindTest})
 			}},
 		e.showCommand(),
 		e.debugCommand(),
 		e.cleanCommand(),
 	}
+}
+
+// openLocked connects to t, waiting for a held database file up to
+// --lock-timeout, and takes its run lock; done releases both.
+func (e *env) openLocked(c *ucli.Context, t adapter.Target) (a adapter.Adapter, done func(), err error) {
+	t.LockTimeout = durationFlag(c, "lock-timeout")
+	a, err = e.openWaiting(c, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := e.lock(c, a)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, func() { release(); a.Close() }, nil
 }
 
 // lock takes the target's run lock, saying so when it has to wait.
@@ -110,24 +129,21 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
-		s.target.LockTimeout = durationFlag(c, "lock-timeout")
-		a, err = e.openWaiting(c, s.target)
-		if err != nil {
+		var done func()
+		if a, done, err = e.openLocked(c, s.target); err != nil {
 			return err
 		}
-		defer a.Close()
-		release, err := e.lock(c, a)
-		if err != nil {
-			return err
-		}
-		defer release()
+		defer done()
+	}
+	if err := e.deferRefs(c, s, a, ids); err != nil {
+		return err
 	}
 	tester := newTester(s, a, boolFlag(c, "full-refresh"))
 	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()
 	meta := artifacts.Metadata{Version: version, GeneratedAt: s.started.UTC(), Project: s.proj.Name,
-		Target: s.target.Name, TargetType: s.target.Type, Command: command}
+		Target: s.target.Name, TargetType: s.target.Type, Command: command, Args: e.argv[1:]}
 	if err := artifacts.WriteManifest(targetDir, meta, s.manifest); err != nil {
 		return err
 	}
@@ -183,6 +199,8 @@ func describe(n *compile.Node) string {
 		return "seed file " + n.Relation.String()
 	case compile.KindTest:
 		return "test " + n.Name
+	case compile.KindSnapshot:
+		return "snapshot " + n.Relation.String()
 	}
 	return n.Kind + " " + n.Name
 }
@@ -255,6 +273,8 @@ func okVerb(n *compile.Node) string {
 		return "loaded"
 	case compile.KindModel:
 		return "created"
+	case compile.KindSnapshot:
+		return "snapshotted"
 	}
 	return ""
 }

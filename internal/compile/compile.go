@@ -29,6 +29,8 @@ const (
 	KindSeed   = "seed"
 	KindSource = "source"
 	KindTest   = "test"
+	// KindSnapshot records the history of a query's rows (see package snapshot).
+	KindSnapshot = "snapshot"
 )
 
 // Options for building a manifest.
@@ -45,6 +47,10 @@ type Options struct {
 	Engines    template.Engines
 	Getenv     func(string) (string, bool)
 	RunStarted time.Time
+	// SchemaPrefix, when set, makes a model's, seed's or snapshot's schema
+	// PREFIX_schema (the profile's schema). IDs, refs and selectors keep the
+	// unprefixed names, so two targets' manifests compare node by node.
+	SchemaPrefix string
 }
 
 // Node is one model, seed, source or test.
@@ -83,6 +89,8 @@ func (n *Node) Materialized() string {
 		return n.Config.Materialized()
 	case KindSeed:
 		return "seed"
+	case KindSnapshot:
+		return "snapshot"
 	}
 	return n.Kind
 }
@@ -94,6 +102,10 @@ type Manifest struct {
 	Opts    Options
 	Nodes   map[string]*Node
 	Graph   *graph.Graph
+	// Deferred maps the IDs of nodes this run does not build, and this
+	// target lacks, to the relation (SQL text) of another run's target
+	// that refs to them read instead (--defer).
+	Deferred map[string]string
 
 	byName map[string][]*Node // bare name → models and seeds
 	byRel  map[string]*Node   // schema.name → model or seed
@@ -103,6 +115,9 @@ type Manifest struct {
 func ModelID(schema, name string) string { return "model." + schema + "." + name }
 func SeedID(schema, name string) string  { return "seed." + schema + "." + name }
 func SourceID(src, table string) string  { return "source." + src + "." + table }
+
+// SnapshotID is a snapshot's node ID.
+func SnapshotID(schema, name string) string { return "snapshot." + schema + "." + name }
 
 // Build parses and resolves every node of p. All problems are returned
 // together.
@@ -117,15 +132,21 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	m := &Manifest{Project: p, Engine: eng, Opts: opts, Nodes: map[string]*Node{}, byName: map[string][]*Node{}, byRel: map[string]*Node{}}
 	var errs diag.List
 
-	// Parse every model template and render it once in parse mode.
-	models := make([]*Node, len(p.Models))
-	outs := make([]*template.Output, len(p.Models))
-	perrs := make([]error, len(p.Models))
+	// Parse every model (and snapshot) template and render it once in
+	// parse mode.
+	all := append(append([]*project.Model{}, p.Models...), p.Snapshots...)
+	models := make([]*Node, len(all))
+	outs := make([]*template.Output, len(all))
+	perrs := make([]error, len(all))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
-	for i, pm := range p.Models {
+	for i, pm := range all {
+		kind := KindModel
+		if i >= len(p.Models) {
+			kind = KindSnapshot
+		}
 		g.Go(func() error {
-			n := &Node{Kind: KindModel, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
+			n := &Node{Kind: kind, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
 			models[i] = n
 			t, err := eng.Parse(pm.Path, pm.Src)
 			if err != nil {
@@ -155,7 +176,11 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			models[i] = nil
 			continue
 		}
-		schema, err := m.schemaOf(ctx, n, n.Model.Schema)
+		def := n.Model.Schema
+		if s := n.Config.String("target_schema"); s != "" && n.Kind == KindSnapshot {
+			def = s // dbt before 1.9
+		}
+		schema, err := m.schemaOf(ctx, n, def)
 		if err != nil {
 			errs.Add(err)
 			continue
@@ -166,6 +191,10 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		n.Relation = adapter.Relation{Schema: schema, Name: name}
 		n.ID = ModelID(schema, n.Name)
+		if n.Kind == KindSnapshot {
+			n.ID = SnapshotID(schema, n.Name)
+			continue
+		}
 		if sw := n.Config.String("swap"); sw != "" && sw != adapter.SwapRename && sw != adapter.SwapRows {
 			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("config swap must be %s or %s, not %q", adapter.SwapRename, adapter.SwapRows, sw)})
 		}
@@ -212,6 +241,13 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	errs.Add(err)
 	if err := errs.Err(); err != nil {
 		return nil, err
+	}
+	if opts.SchemaPrefix != "" {
+		for _, n := range m.Nodes {
+			if n.Kind == KindModel || n.Kind == KindSeed || n.Kind == KindSnapshot {
+				n.Relation.Schema = opts.SchemaPrefix + "_" + n.Relation.Schema
+			}
+		}
 	}
 	return m, nil
 }
@@ -419,7 +455,7 @@ func (m *Manifest) buildGraph(runAfter bool) error {
 			cfg["materialized"] = n.Materialized()
 		}
 		nodes = append(nodes, graph.Node{
-			ID: n.ID, Name: n.Name, Schema: n.Relation.Schema, ResourceType: n.Kind, Path: n.Path,
+			ID: n.ID, Name: n.Name, Schema: m.baseSchema(n), ResourceType: n.Kind, Path: n.Path,
 			Tags: n.Config.Tags(), Config: cfg, TestType: n.TestType, AttachedTo: n.AttachedTo, DependsOn: n.graphParents(runAfter),
 		})
 	}
@@ -429,6 +465,15 @@ func (m *Manifest) buildGraph(runAfter bool) error {
 	}
 	m.Graph = g
 	return nil
+}
+
+// baseSchema is n's schema without the target's SchemaPrefix: selectors
+// name nodes the same on every target.
+func (m *Manifest) baseSchema(n *Node) string {
+	if m.Opts.SchemaPrefix != "" && n.Kind != KindSource && n.Kind != KindTest {
+		return strings.TrimPrefix(n.Relation.Schema, m.Opts.SchemaPrefix+"_")
+	}
+	return n.Relation.Schema
 }
 
 // graphParents are DependsOn, plus RunAfter when asked, sorted and
@@ -527,6 +572,9 @@ func (r *resolver) Ref(name string) (string, error) {
 		return "", err
 	}
 	p := r.m.Nodes[id]
+	if d, ok := r.m.Deferred[id]; ok {
+		return d, nil
+	}
 	if p.Kind == KindModel && p.Materialized() == "ephemeral" {
 		r.mu.Lock()
 		r.ephemerals = append(r.ephemerals, p)

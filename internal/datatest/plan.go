@@ -172,7 +172,7 @@ func (p *planner) generics() ([]*compile.Node, error) {
 	var all []specAt
 	for _, id := range p.m.IDs() {
 		n := p.m.Nodes[id]
-		if n.Props == nil || (n.Kind != compile.KindModel && n.Kind != compile.KindSeed && n.Kind != compile.KindSource) {
+		if n.Props == nil || (n.Kind != compile.KindModel && n.Kind != compile.KindSeed && n.Kind != compile.KindSource && n.Kind != compile.KindSnapshot) {
 			continue
 		}
 		for _, s := range n.Props.Tests {

@@ -35,6 +35,9 @@ type Node struct {
 	// TestType is "unit" or "data" for tests ("generic" and "singular" are
 	// accepted as finer kinds of "data"), "" otherwise.
 	TestType string
+	// marks are the values of the state, result and source_status methods
+	// this node answers to (set with Graph.Mark).
+	marks map[string][]string
 	// AttachedTo lists, for tests, the IDs of the nodes they test; indirect
 	// selection uses it. When empty, DependsOn is used instead.
 	AttachedTo []string
@@ -334,4 +337,21 @@ func (g *Graph) idsOf(pos []int) []string {
 		out[k] = g.nodes[i].ID
 	}
 	return out
+}
+
+// Mark makes node id match method:value (method is MethodState,
+// MethodResult or MethodSourceStatus): those selectors compare the project
+// with a previous run's artifacts, which the graph does not read itself.
+func (g *Graph) Mark(id, method, value string) {
+	i, ok := g.index[id]
+	if !ok {
+		return
+	}
+	n := &g.nodes[i]
+	if n.marks == nil {
+		n.marks = map[string][]string{}
+	}
+	if !slices.Contains(n.marks[method], value) {
+		n.marks[method] = append(n.marks[method], value)
+	}
 }

@@ -23,6 +23,11 @@ const (
 	MethodResourceType = "resource_type" // resource_type:model
 	MethodTestType     = "test_type"     // test_type:unit|data|generic|singular
 	MethodSource       = "source"        // source:erp or source:erp.invoices
+	// Methods answered from outside the project (a previous run's
+	// artifacts), by the marks the caller puts on nodes (see Mark).
+	MethodState        = "state"         // state:modified, state:new
+	MethodResult       = "result"        // result:error, result:fail, result:skipped, …
+	MethodSourceStatus = "source_status" // source_status:fresher, …
 )
 
 // IndirectMode is dbt's --indirect-selection: which tests join a selection
@@ -114,7 +119,7 @@ func ParseSelector(arg string) ([]Selector, error) {
 
 // simpleMethods are the methods written "method:value".
 func simpleMethods() []string {
-	return []string{MethodFQN, MethodTag, MethodPath, MethodFile, MethodResourceType, MethodTestType, MethodSource}
+	return []string{MethodFQN, MethodTag, MethodPath, MethodFile, MethodResourceType, MethodTestType, MethodSource, MethodState, MethodResult, MethodSourceStatus}
 }
 
 // fileExts are the endings that make a bare value a file name (dbt treats
@@ -483,6 +488,8 @@ func matchNode(n *Node, c Criterion) bool {
 		return false
 	case MethodResourceType:
 		return glob(v, n.ResourceType)
+	case MethodState, MethodResult, MethodSourceStatus:
+		return slices.Contains(n.marks[c.Method], v)
 	case MethodTestType:
 		switch v {
 		case "data":

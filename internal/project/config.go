@@ -23,6 +23,8 @@ var modelConfigKeys = []string{
 	"incremental_strategy", "on_schema_change", "pre_hook", "post_hook",
 	"full_refresh", "meta", "docs", "description", "persist_docs", "contract",
 	"grants", "database", "swap",
+	// snapshot config
+	"strategy", "updated_at", "check_cols", "hard_deletes", "invalidate_hard_deletes", "target_schema",
 	// test config, for singular tests' config calls
 	"severity", "store_failures", "warn_if", "error_if", "limit", "where",
 }

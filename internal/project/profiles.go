@@ -13,6 +13,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/diag"
@@ -45,19 +46,78 @@ type outputYAML struct {
 }
 
 func (o *outputYAML) UnmarshalYAML(node ast.Node) error {
-	o.node = node
-	m, ok := node.(*ast.MappingNode)
-	if !ok {
+	if _, ok := node.(*ast.MappingNode); !ok {
 		return errors.New("an output is a mapping of keys (type, threads, settings and the engine's own)")
 	}
-	common := &ast.MappingNode{BaseNode: m.BaseNode, Start: m.Start, End: m.End, IsFlowStyle: m.IsFlowStyle}
+	o.node = node
+	return nil
+}
+
+// flatten returns m's key-values with merge keys (<<: *anchor) expanded
+// from anchors, keys written in m overriding merged ones, as YAML merges.
+func flatten(m *ast.MappingNode, anchors map[string]ast.Node, depth int) []*ast.MappingValueNode {
+	var merged, own []*ast.MappingValueNode
 	for _, kv := range m.Values {
-		if slices.Contains(commonOutputKeys, kv.Key.String()) {
-			common.Values = append(common.Values, kv)
+		if _, ok := kv.Key.(*ast.MergeKeyNode); !ok || depth > 10 {
+			own = append(own, kv)
+			continue
+		}
+		var from []ast.Node
+		switch v := kv.Value.(type) {
+		case *ast.AliasNode:
+			from = append(from, anchors[v.Value.String()])
+		case *ast.SequenceNode:
+			for _, x := range v.Values {
+				if a, ok := x.(*ast.AliasNode); ok {
+					from = append(from, anchors[a.Value.String()])
+				}
+			}
+		default:
+			from = append(from, kv.Value)
+		}
+		for _, f := range from {
+			if a, ok := f.(*ast.AnchorNode); ok {
+				f = a.Value
+			}
+			if fm, ok := f.(*ast.MappingNode); ok {
+				merged = append(merged, flatten(fm, anchors, depth+1)...)
+			}
 		}
 	}
-	type plain outputYAML
-	return yaml.NodeToValue(common, (*plain)(o))
+	seen := map[string]bool{}
+	for _, kv := range own {
+		seen[kv.Key.String()] = true
+	}
+	out := own
+	for _, kv := range merged {
+		if !seen[kv.Key.String()] {
+			seen[kv.Key.String()] = true
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// anchorsOf maps the anchor names of a YAML document to their nodes.
+func anchorsOf(src []byte) map[string]ast.Node {
+	anchors := map[string]ast.Node{}
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return anchors
+	}
+	for _, doc := range f.Docs {
+		ast.Walk(anchorVisitor(anchors), doc)
+	}
+	return anchors
+}
+
+type anchorVisitor map[string]ast.Node
+
+func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
+	if a, ok := n.(*ast.AnchorNode); ok && a.Name != nil {
+		v[a.Name.String()] = a.Value
+	}
+	return v
 }
 
 type profileYAML struct {
@@ -124,11 +184,24 @@ func (p *Project) loadTarget(opts ProfileOptions) (adapter.Target, error) {
 		msg += "; outputs: " + strings.Join(sortedKeys(prof.Outputs), ", ")
 		return adapter.Target{}, &diag.Error{File: rel, Msg: msg}
 	}
+	m := out.node.(*ast.MappingNode)
+	flat := &ast.MappingNode{BaseNode: m.BaseNode, Start: m.Start, End: m.End, IsFlowStyle: m.IsFlowStyle,
+		Values: flatten(m, anchorsOf(src), 0)}
+	common := &ast.MappingNode{BaseNode: m.BaseNode, Start: m.Start, End: m.End, IsFlowStyle: m.IsFlowStyle}
+	for _, kv := range flat.Values {
+		if slices.Contains(commonOutputKeys, kv.Key.String()) {
+			common.Values = append(common.Values, kv)
+		}
+	}
+	type plain outputYAML
+	if err := yaml.NodeToValue(common, (*plain)(out)); err != nil {
+		return adapter.Target{}, yamlError(rel, src, err, commonOutputKeys)
+	}
 	t := adapter.Target{Name: name, Type: out.Type, Threads: int(out.Threads), Settings: out.Settings, Schema: out.Schema}
 	if t.Threads <= 0 {
 		t.Threads = 4
 	}
-	optSrc := &optionSource{p: p, file: rel, src: src, node: out.node.(*ast.MappingNode)}
+	optSrc := &optionSource{p: p, file: rel, src: src, node: flat}
 	var eng *adapter.Engine
 	if opts.Engines != nil {
 		eng, ok = opts.Engines.Lookup(out.Type)

@@ -42,7 +42,9 @@ type Project struct {
 	SeedPaths  []string
 	MacroPaths []string
 	TestPaths  []string
-	TargetPath string // relative to Root
+	// SnapshotPaths hold snapshots/*.sql (and yml-configured snapshots).
+	SnapshotPaths []string
+	TargetPath    string // relative to Root
 	// CleanTargets are the folders `ingot clean` removes, relative to Root
 	// (default: TargetPath); checked to lie inside the project and to hold
 	// no model, seed, macro or test path.
@@ -63,7 +65,8 @@ type Project struct {
 	Exposures []*Exposure
 	// Docs are the {% docs name %} blocks of .md files under the model
 	// paths, which descriptions use as {{ doc("name") }}.
-	Docs map[string]string
+	Docs      map[string]string
+	Snapshots []*Model // snapshots, in schema "snapshots" unless configured
 }
 
 // File is a project file read into memory.
@@ -193,15 +196,17 @@ type projectFileYAML struct {
 	SeedPaths     []string       `yaml:"seed-paths"`
 	MacroPaths    []string       `yaml:"macro-paths"`
 	TestPaths     []string       `yaml:"test-paths"`
+	SnapshotPaths []string       `yaml:"snapshot-paths"`
 	TargetPath    string         `yaml:"target-path"`
 	CleanTargets  []string       `yaml:"clean-targets"`
 	Vars          map[string]any `yaml:"vars"`
 	Models        any            `yaml:"models"`
 	Seeds         any            `yaml:"seeds"`
 	SchemaRules   string         `yaml:"schema-rules"`
+	Snapshots     any            `yaml:"snapshots"`
 }
 
-var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds", "schema-rules"}
+var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds", "schema-rules", "snapshot-paths", "snapshots"}
 
 // FindRoot returns dir, or the nearest parent holding project.yml.
 func FindRoot(dir string) (string, error) {
@@ -246,15 +251,16 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		errs.Add(diag.At(ProjectFile, src, 1, 1, "missing required key \"name\""))
 	}
 	p := &Project{
-		Root:       root,
-		Name:       pf.Name,
-		Profile:    pf.Profile,
-		ModelPaths: orDefault(pf.ModelPaths, "models"),
-		SeedPaths:  orDefault(pf.SeedPaths, "seeds"),
-		MacroPaths: orDefault(pf.MacroPaths, "macros"),
-		TestPaths:  orDefault(pf.TestPaths, "tests"),
-		TargetPath: pf.TargetPath,
-		Vars:       map[string]any{},
+		Root:          root,
+		Name:          pf.Name,
+		Profile:       pf.Profile,
+		ModelPaths:    orDefault(pf.ModelPaths, "models"),
+		SeedPaths:     orDefault(pf.SeedPaths, "seeds"),
+		MacroPaths:    orDefault(pf.MacroPaths, "macros"),
+		TestPaths:     orDefault(pf.TestPaths, "tests"),
+		SnapshotPaths: orDefault(pf.SnapshotPaths, "snapshots"),
+		TargetPath:    pf.TargetPath,
+		Vars:          map[string]any{},
 	}
 	if p.Profile == "" {
 		p.Profile = "default"
@@ -290,12 +296,16 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	seedCfg.unnest(p.Name, p.dirIn(p.SeedPaths))
 	errs.Add(modelCfg.checkFolders(src, "models", p.Name, p.dirIn(p.ModelPaths), p.fileIn(p.ModelPaths)))
 	errs.Add(seedCfg.checkFolders(src, "seeds", p.Name, p.dirIn(p.SeedPaths), p.fileIn(p.SeedPaths)))
+	snapCfg, err := parseFolderConfig(ProjectFile, src, "snapshots", modelConfigKeys)
+	errs.Add(err)
+	snapCfg.unnest(p.Name, p.dirIn(p.SnapshotPaths))
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	errs.Add(p.discoverModels(modelCfg))
 	errs.Add(p.discoverSeeds(seedCfg))
+	errs.Add(p.discoverSnapshots(snapCfg))
 	var err2 error
 	p.Macros, err2 = p.readSQLFiles(p.MacroPaths)
 	errs.Add(err2)
@@ -320,7 +330,7 @@ func (p *Project) checkCleanTarget(ct string) string {
 	if c == "." || c == ".." || strings.HasPrefix(c, ".."+string(filepath.Separator)) {
 		return "must be a folder inside the project, not the project or outside it"
 	}
-	for _, group := range [][]string{p.ModelPaths, p.SeedPaths, p.MacroPaths, p.TestPaths} {
+	for _, group := range [][]string{p.ModelPaths, p.SeedPaths, p.MacroPaths, p.TestPaths, p.SnapshotPaths} {
 		for _, sp := range group {
 			s := filepath.Clean(filepath.FromSlash(sp))
 			if s == c || strings.HasPrefix(s, c+string(filepath.Separator)) {
@@ -416,8 +426,25 @@ func (p *Project) readSQLFiles(dirs []string) ([]*File, error) {
 }
 
 func (p *Project) discoverModels(cfg *folderConfig) error {
-	var errs diag.List
-	for _, mp := range p.ModelPaths {
+	return p.discoverSQL(p.ModelPaths, cfg, func(f *File, relDir string, c Config) {
+		schema := "main"
+		if relDir != "" {
+			schema = strings.SplitN(relDir, "/", 2)[0]
+		}
+		p.Models = append(p.Models, &Model{
+			File:   *f,
+			Name:   strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
+			Schema: schema,
+			Dir:    relDir,
+			Config: c,
+		})
+	})
+}
+
+// discoverSQL calls add for each enabled *.sql file under paths, with its
+// folder under the path ("" at the top) and that folder's config.
+func (p *Project) discoverSQL(paths []string, cfg *folderConfig, add func(f *File, relDir string, c Config)) error {
+	for _, mp := range paths {
 		base := filepath.Join(p.Root, filepath.FromSlash(mp))
 		files, err := p.readSQLFiles([]string{mp})
 		if err != nil {
@@ -429,24 +456,12 @@ func (p *Project) discoverModels(cfg *folderConfig) error {
 			if relDir == "." {
 				relDir = ""
 			}
-			schema := "main"
-			if relDir != "" {
-				schema = strings.SplitN(relDir, "/", 2)[0]
+			if c := cfg.lookup(relDir); c.Enabled() {
+				add(f, relDir, c)
 			}
-			c := cfg.lookup(relDir)
-			if !c.Enabled() {
-				continue
-			}
-			p.Models = append(p.Models, &Model{
-				File:   *f,
-				Name:   strings.TrimSuffix(filepath.Base(f.Path), ".sql"),
-				Schema: schema,
-				Dir:    relDir,
-				Config: c,
-			})
 		}
 	}
-	return errs.Err()
+	return nil
 }
 
 // SeedFormats are the seed file extensions ingot loads.

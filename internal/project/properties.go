@@ -24,9 +24,10 @@ type propsFileYAML struct {
 	UnitTests []unitTestYAML  `yaml:"unit_tests"`
 	Macros    []any           `yaml:"macros"`
 	Exposures []exposureYAML  `yaml:"exposures"`
+	Snapshots []snapshotYAML  `yaml:"snapshots"`
 }
 
-var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "exposures"}
+var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "exposures", "snapshots"}
 
 type exposureYAML struct {
 	Name        Node           `yaml:"name"`
@@ -136,10 +137,11 @@ var allPropKeys = []string{
 	"schema", "database", "loader", "tables", "identifier", "loaded_at_field", "freshness", "model",
 	"given", "expect", "overrides", "input", "format", "rows", "ordered", "vars", "macros",
 	"is_incremental", "this", "exposures", "label", "type", "maturity", "url", "depends_on", "owner",
+	"snapshots", "relation",
 }
 
 func (p *Project) loadProperties() error {
-	dirs := append(append([]string{}, p.ModelPaths...), p.SeedPaths...)
+	dirs := append(append(append([]string{}, p.ModelPaths...), p.SeedPaths...), p.SnapshotPaths...)
 	paths, err := p.walkFiles(dirs, func(n string) bool {
 		return strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")
 	})
@@ -283,6 +285,7 @@ func (p *Project) loadProperties() error {
 			}
 			p.UnitTests = append(p.UnitTests, ut)
 		}
+		errs.Add(p.applySnapshotProps(rel, src, pf.Snapshots))
 	}
 	return errs.Err()
 }

@@ -133,6 +133,8 @@ func (d *propsDecoder) propsFile(n ast.Node, pf *propsFileYAML) {
 			pf.Sources = list(d, v, key, d.source)
 		case "unit_tests":
 			pf.UnitTests = list(d, v, key, d.unitTest)
+		case "snapshots":
+			pf.Snapshots = list(d, v, key, d.snapshotProps)
 		case "macros":
 			pf.Macros = list(d, v, key, func(n ast.Node, _ where) any { return d.value(n) })
 		case "exposures":
@@ -146,32 +148,36 @@ func (d *propsDecoder) propsFile(n ast.Node, pf *propsFileYAML) {
 
 func (d *propsDecoder) nodeProps(n ast.Node, what where) nodePropsYAML {
 	var e nodePropsYAML
-	d.mapping(n, what, func(key string, v ast.Node) bool {
-		switch key {
-		case "name":
-			e.Name = d.node(v)
-		case "description":
-			e.Description = d.str(v, at(key))
-		case "config":
-			e.Config = d.anyMap(v, at(key))
-		case "columns":
-			e.Columns = list(d, v, key, d.column)
-		case "tests":
-			e.Tests = list(d, v, key, d.nodeEntry)
-		case "data_tests":
-			e.DataTests = list(d, v, key, d.nodeEntry)
-		case "meta":
-			e.Meta = d.anyMap(v, at(key))
-		case "tags":
-			e.Tags = list(d, v, key, d.str)
-		case "docs":
-			e.Docs = d.value(v)
-		default:
-			return false
-		}
-		return true
-	})
+	d.mapping(n, what, func(key string, v ast.Node) bool { return d.nodePropKey(&e, key, v) })
 	return e
+}
+
+// nodePropKey decodes one key of a model's, seed's or snapshot's entry;
+// false when key is not one of theirs.
+func (d *propsDecoder) nodePropKey(e *nodePropsYAML, key string, v ast.Node) bool {
+	switch key {
+	case "name":
+		e.Name = d.node(v)
+	case "description":
+		e.Description = d.str(v, at(key))
+	case "config":
+		e.Config = d.anyMap(v, at(key))
+	case "columns":
+		e.Columns = list(d, v, key, d.column)
+	case "tests":
+		e.Tests = list(d, v, key, d.nodeEntry)
+	case "data_tests":
+		e.DataTests = list(d, v, key, d.nodeEntry)
+	case "meta":
+		e.Meta = d.anyMap(v, at(key))
+	case "tags":
+		e.Tags = list(d, v, key, d.str)
+	case "docs":
+		e.Docs = d.value(v)
+	default:
+		return false
+	}
+	return true
 }
 
 func (d *propsDecoder) column(n ast.Node, what where) columnYAML {

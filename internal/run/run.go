@@ -144,6 +144,8 @@ func (r *Runner) runNode(ctx context.Context, n *compile.Node) Result {
 		res = r.seed(ctx, n)
 	case compile.KindModel:
 		res = r.model(ctx, n)
+	case compile.KindSnapshot:
+		res = r.snapshot(ctx, n)
 	case compile.KindTest:
 		if r.Tester == nil {
 			res = Result{Status: StatusError, Err: errors.New("tests are not run by this command")}

@@ -1,0 +1,2 @@
+-- Bronze: the seed as it landed.
+select * from {{ ref "raw_orders" }}

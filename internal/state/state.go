@@ -1,0 +1,182 @@
+// Package state reads a previous run's artifacts (its target/ folder: the
+// --state DIR) and compares them with the project as it is now, for the
+// state: and result: selectors, --defer and retry.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/artifacts"
+	"github.com/ingot-dev/ingot/internal/compile"
+)
+
+// Node is what the state's manifest says about one node.
+type Node struct {
+	ResourceType  string                    `json:"resource_type"`
+	Relation      string                    `json:"relation_name"`
+	Schema        string                    `json:"schema"`
+	Checksum      string                    `json:"checksum"`
+	MacroChecksum string                    `json:"macro_checksum"`
+	Config        map[string]any            `json:"config"`
+	Columns       map[string]map[string]any `json:"columns"`
+}
+
+// State is a previous run's manifest and, when there is one, its results.
+type State struct {
+	Dir        string
+	TargetName string
+	TargetType string
+	Nodes      map[string]Node
+	// Results maps a node ID to its status in run_results.json ("success",
+	// "error", "fail", "skipped", "pass", "warn").
+	Results map[string]string
+	// Command and Args are the command line of the run that wrote
+	// run_results.json (ingot retry runs it again).
+	Command string
+	Args    []string
+}
+
+// Load reads dir/manifest.json and, if present, dir/run_results.json.
+func Load(dir string) (*State, error) {
+	var man struct {
+		Metadata artifacts.Metadata `json:"metadata"`
+		Nodes    map[string]Node    `json:"nodes"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("--state %s: no manifest.json there; point --state at the target/ folder of a previous run", dir)
+		}
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &man); err != nil {
+		return nil, fmt.Errorf("--state %s: manifest.json: %w", dir, err)
+	}
+	s := &State{Dir: dir, TargetName: man.Metadata.Target, TargetType: man.Metadata.TargetType, Nodes: man.Nodes, Results: map[string]string{}}
+	b, err = os.ReadFile(filepath.Join(dir, "run_results.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rr struct {
+		Metadata artifacts.Metadata `json:"metadata"`
+		Results  []struct {
+			ID     string `json:"unique_id"`
+			Status string `json:"status"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &rr); err != nil {
+		return nil, fmt.Errorf("--state %s: run_results.json: %w", dir, err)
+	}
+	s.Command, s.Args = rr.Metadata.Command, rr.Metadata.Args
+	for _, r := range rr.Results {
+		s.Results[r.ID] = r.Status
+	}
+	return s, nil
+}
+
+// Modified says, for each model, seed and snapshot of m, whether it is new
+// (absent from the state) or modified, and why: its file (body), its
+// config, the macro files its template names, its declared columns (name,
+// data_type: its contract) or those of a direct parent.
+func (s *State) Modified(m *compile.Manifest) (isNew map[string]bool, modified map[string]string) {
+	isNew, modified = map[string]bool{}, map[string]string{}
+	cur := map[string]Node{}
+	for id, n := range m.Nodes {
+		switch n.Kind {
+		case compile.KindModel, compile.KindSeed, compile.KindSnapshot:
+		default:
+			continue
+		}
+		cur[id] = current(m, n)
+	}
+	for id, c := range cur {
+		old, ok := s.Nodes[id]
+		switch {
+		case !ok:
+			isNew[id], modified[id] = true, "new"
+		case c.Checksum != old.Checksum:
+			modified[id] = "body"
+		case !sameJSON(c.Config, old.Config):
+			modified[id] = "config"
+		case c.MacroChecksum != old.MacroChecksum:
+			modified[id] = "macros"
+		case !sameJSON(columnTypes(c.Columns), columnTypes(old.Columns)):
+			modified[id] = "contract"
+		}
+	}
+	for id := range cur {
+		if _, done := modified[id]; done {
+			continue
+		}
+		for _, p := range m.Nodes[id].DependsOn {
+			pc, ok := cur[p]
+			old, had := s.Nodes[p]
+			if ok && had && !sameJSON(columnTypes(pc.Columns), columnTypes(old.Columns)) {
+				modified[id] = "contract of " + m.Nodes[p].Name
+				break
+			}
+		}
+	}
+	return isNew, modified
+}
+
+// current is n as the state's manifest would record it, through the same
+// JSON the artifacts package writes.
+func current(m *compile.Manifest, n *compile.Node) Node {
+	var c Node
+	if b, err := json.Marshal(artifacts.NodeJSON(m, n)); err == nil {
+		_ = json.Unmarshal(b, &c)
+	}
+	return c
+}
+
+func columnTypes(cols map[string]map[string]any) map[string]any {
+	out := map[string]any{}
+	for name, c := range cols {
+		out[name] = c["data_type"]
+	}
+	return out
+}
+
+func sameJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	var x, y any
+	_ = json.Unmarshal(ja, &x)
+	_ = json.Unmarshal(jb, &y)
+	return reflect.DeepEqual(x, y)
+}
+
+// LoadedAt reads dir/sources.json: each source table's latest load time
+// as ingot source freshness saw it (none when the file is missing).
+func LoadedAt(dir string) (map[string]time.Time, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "sources.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]time.Time{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sj struct {
+		Results []artifacts.SourceFreshness `json:"results"`
+	}
+	if err := json.Unmarshal(b, &sj); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "sources.json"), err)
+	}
+	out := map[string]time.Time{}
+	for _, r := range sj.Results {
+		if r.MaxLoadedAt != nil {
+			out[r.ID] = *r.MaxLoadedAt
+		}
+	}
+	return out, nil
+}
