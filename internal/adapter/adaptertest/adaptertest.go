@@ -42,6 +42,9 @@ type Dialect struct {
 	Leftovers string
 	// Series is a SELECT of the integers 1..n as column n.
 	Series func(n int) string
+	// NoResultColumns are the columns Query reports for a statement that
+	// returns no rows, such as CREATE TABLE (DuckDB reports a count).
+	NoResultColumns []adapter.Column
 	// Long is a SELECT that runs for a long time (it is cancelled) and
 	// returns one column n.
 	Long string

@@ -172,6 +172,7 @@ func RunMaterialize(t *testing.T, o Opener) {
 			{m: inc(base, keys("upsert", "id")), wantErr: `unknown incremental_strategy "upsert"`},
 			{m: inc(base, schema("sync_all_columns")), wantErr: `unknown on_schema_change "sync_all_columns"`},
 			{m: adapter.Materialization{Relation: r, Materialized: "snapshot", SQL: base}, wantErr: `unknown materialization "snapshot"`},
+			{m: adapter.Materialization{Relation: rel("", "sales"), Materialized: "table", SQL: base}, wantErr: "schema"},
 		}},
 		{"unique_key not in the model", []step{
 			{m: table(base)},

@@ -99,6 +99,10 @@ func RunQuery(t *testing.T, o Opener) {
 	if len(sent.Matching("SELECT 1")) == 0 {
 		t.Errorf("query not reported to onStatement: %q", sent.All())
 	}
+	r, err = a.Query(ctx, "CREATE TABLE x_no_result (a INTEGER)", 0)
+	if err != nil || len(r.Rows) != 0 || fmt.Sprint(r.Columns) != fmt.Sprint(d.NoResultColumns) {
+		t.Errorf("statement without result: %v %v, want no rows and columns %v", r, err, d.NoResultColumns)
+	}
 	if _, err := a.Query(ctx, "SELECT nope FROM nowhere", 0); err == nil || !containsErr(err, d.MissingRelation("nowhere")) {
 		t.Errorf("err = %v", err)
 	}

@@ -50,6 +50,11 @@ func (s *statements) matching(sub string) []string {
 	return out
 }
 
+// testTarget is the target of the tests' database dsn.
+func testTarget(dsn string) adapter.Target {
+	return adapter.Target{Name: "test", Type: "postgres", DSN: dsn}
+}
+
 // env is an adapter on a fresh database.
 type env struct {
 	t    *testing.T
@@ -69,7 +74,8 @@ func newEnv(t *testing.T) *env {
 // open opens another adapter on the env's database; tgt's DSN is filled in.
 func (e *env) open(tgt adapter.Target) *Adapter {
 	e.t.Helper()
-	tgt.Name, tgt.Type, tgt.DSN = "test", "postgres", e.db.DSN
+	base := testTarget(e.db.DSN)
+	tgt.Name, tgt.Type, tgt.DSN = base.Name, base.Type, base.DSN
 	if tgt.OnStatement == nil {
 		tgt.OnStatement = e.sent.add
 	}

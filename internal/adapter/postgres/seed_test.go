@@ -256,32 +256,3 @@ func TestMapDuckType(t *testing.T) {
 		}
 	}
 }
-
-func TestLoadSeedHooks(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	root := t.TempDir()
-	file := writeFile(t, root, "seeds/s.csv", "a\n1\n2\n")
-	s := adapter.Seed{Relation: rel("seeds", "s"), Root: root, Files: []string{file}, Format: "csv"}
-	s.Hooks = adapter.Hooks{
-		BeforeBegin: []string{"create table if not exists public.audit (phase text, n bigint)"},
-		PostHooks:   []string{"insert into public.audit select 'post', count(*) from seeds.s"},
-		AfterCommit: []string{"vacuum seeds.s"},
-	}
-	if _, err := e.a.LoadSeed(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	e.wantRows(`select phase, n from public.audit`, "post|2")
-
-	// A failing post-hook rolls the load back, the pre-hook's insert too.
-	writeFile(t, root, "seeds/s.csv", "a\n1\n2\n3\n")
-	s.Hooks = adapter.Hooks{
-		PreHooks:  []string{"insert into public.audit values ('pre', 0)"},
-		PostHooks: []string{"select 1/0"},
-	}
-	if _, err := e.a.LoadSeed(ctx, s); err == nil || !strings.Contains(err.Error(), "post_hook 1 (select 1/0)") {
-		t.Fatalf("err = %v", err)
-	}
-	e.wantRows(`select count(*) from seeds.s`, "2")
-	e.wantRows(`select phase, n from public.audit`, "post|2")
-}
