@@ -89,7 +89,10 @@ type Dialect struct {
 // SeedDialect is how an engine types seed columns and what statements a
 // seed load sends.
 type SeedDialect struct {
-	BigInt, Double, Text string
+	BigInt, Double, Text, Date, Decimal12_2 string
+	// WriteParquet writes the rows of a DuckDB query to a parquet file;
+	// a is the suite's adapter, for engines that can write it themselves.
+	WriteParquet func(t *testing.T, a adapter.Adapter, duckdbQuery, path string)
 	// FailedReplace are statements (prefixes) an incremental load of
 	// seeds.ev sends when it deletes the rows of the changed file
 	// seeds/ev/b.jsonl and then fails writing the new ones.
@@ -110,6 +113,7 @@ func Run(t *testing.T, o Opener) {
 	t.Run("Swap", func(t *testing.T) { RunSwap(t, o) })
 	t.Run("ErrorLine", func(t *testing.T) { RunErrorLine(t, o) })
 	t.Run("Hooks", func(t *testing.T) { RunHooks(t, o) })
+	t.Run("Seeds", func(t *testing.T) { RunSeeds(t, o) })
 	t.Run("IncrementalSeeds", func(t *testing.T) { RunIncrementalSeeds(t, o) })
 	t.Run("Relations", func(t *testing.T) { RunRelations(t, o) })
 	t.Run("Query", func(t *testing.T) { RunQuery(t, o) })

@@ -41,7 +41,12 @@ func TestConformance(t *testing.T) {
 			MissingRelation: func(name string) string { return "Table with name " + name + " does not exist" },
 			ErrorLine:       "LINE 4:",
 			Seeds: adaptertest.SeedDialect{
-				BigInt: "BIGINT", Double: "DOUBLE", Text: "VARCHAR",
+				BigInt: "BIGINT", Double: "DOUBLE", Text: "VARCHAR", Date: "DATE", Decimal12_2: "DECIMAL(12,2)",
+				WriteParquet: func(t *testing.T, a adapter.Adapter, query, path string) {
+					if _, err := a.Exec(context.Background(), "COPY ("+query+") TO '"+path+"' (FORMAT parquet)"); err != nil {
+						t.Fatal(err)
+					}
+				},
 				FailedReplace: []string{`DELETE FROM "seeds"."ev" WHERE "_source_file" IN ('seeds/ev/b.jsonl')`, "INSERT INTO", "ROLLBACK"},
 				Loads:         duckLoads,
 				DescribesFiles: func(sent []string) bool {

@@ -8,12 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 )
@@ -48,11 +45,6 @@ func rowsOf(t *testing.T, a *Adapter, q string) []string {
 		out = append(out, strings.Join(parts, "|"))
 	}
 	return out
-}
-
-func leftovers(t *testing.T, a *Adapter) []string {
-	t.Helper()
-	return rowsOf(t, a, "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_name LIKE '%__ingot_%' ORDER BY 1")
 }
 
 func rel(schema, name string) adapter.Relation { return adapter.Relation{Schema: schema, Name: name} }
@@ -193,115 +185,6 @@ func TestQueryLimit(t *testing.T) {
 		if len(res.Rows) != tt.want {
 			t.Errorf("%q limit %d: %d rows, want %d", tt.sql, tt.limit, len(res.Rows), tt.want)
 		}
-	}
-}
-
-func TestLoadSeed(t *testing.T) {
-	root := t.TempDir()
-	write := func(rel, content string) string {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	a := openTest(t, filepath.Join(t.TempDir(), "w.duckdb"))
-	ctx := context.Background()
-
-	good := write("seeds/invoices.csv", "id,amount,day\n1,10.5,2024-05-28\n2,,2024-05-29\n")
-	bad := write("seeds/bad/invoices.csv", "id,amount,day\n1,10.5,2024-05-28\n2,3\n")
-	jsonArr := write("seeds/arr.json", `[{"a": 1}, {"a": 2}]`)
-	jsonLines := write("seeds/lines.json", "{\"a\": 3}\n{\"a\": 4}\n")
-	h13 := write("seeds/chatbot/hour=13.json", `[{"msg": "hi"}]`)
-	h14 := write("seeds/chatbot/hour=14.json", `[{"msg": "yo"}, {"msg": "ok"}]`)
-	pq := filepath.Join(root, "seeds", "p.parquet")
-	if _, err := a.Exec(ctx, "COPY (SELECT range AS id, 'p' || range AS name FROM range(3)) TO '"+pq+"' (FORMAT parquet)"); err != nil {
-		t.Fatal(err)
-	}
-	xl := filepath.Join(root, "seeds", "book.xlsx")
-	f := excelize.NewFile()
-	for i, row := range [][]any{{"k", "amount"}, {"a", 1.5}, {"b", nil}, {"c", 3}} {
-		for j, v := range row {
-			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			if err := f.SetCellValue("Sheet1", cell, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := f.SaveAs(xl); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-
-	seed := func(name, format string, files ...string) adapter.Seed {
-		return adapter.Seed{Relation: rel("seeds", name), Root: root, Files: files, Format: format}
-	}
-	tests := []struct {
-		name    string
-		seed    adapter.Seed
-		wantErr string
-		query   string
-		rows    []string
-		msg     string
-	}{
-		{name: "csv", seed: seed("invoices", "csv", good), query: "SELECT id, amount, day::VARCHAR FROM seeds.invoices ORDER BY id",
-			rows: []string{"1|10.5|2024-05-28", "2|NULL|2024-05-29"}, msg: "INSERT 2"},
-		{name: "csv column_types", seed: func() adapter.Seed {
-			s := seed("invoices", "csv", good)
-			s.ColumnTypes = map[string]string{"amount": "decimal(12,2)"}
-			return s
-		}(), query: "SELECT data_type FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'amount'", rows: []string{"DECIMAL(12,2)"}},
-		{name: "malformed csv keeps the old table", seed: seed("invoices", "csv", bad),
-			wantErr: `seed seeds.invoices: seeds/bad/invoices.csv:3: expected 3 fields, found 2: "2,3"`,
-			query:   "SELECT count(*) FROM seeds.invoices", rows: []string{"2"}},
-		{name: "json array", seed: seed("arr", "json", jsonArr), query: "SELECT * FROM seeds.arr ORDER BY ALL", rows: []string{"1", "2"}},
-		{name: "json lines", seed: seed("lines", "json", jsonLines), query: "SELECT * FROM seeds.lines ORDER BY ALL", rows: []string{"3", "4"}, msg: "INSERT 2"},
-		{name: "parquet", seed: seed("p", "parquet", pq), query: "SELECT * FROM seeds.p ORDER BY ALL", rows: []string{"0|p0", "1|p1", "2|p2"}},
-		{name: "xlsx", seed: seed("book", "xlsx", xl), query: "SELECT * FROM seeds.book ORDER BY ALL", rows: []string{"a|1.5", "b|NULL", "c|3"}},
-		{name: "combined with _source_file", seed: func() adapter.Seed {
-			s := seed("chatbot", "json", h13, h14)
-			s.SourceFileColumn = true
-			return s
-		}(), query: "SELECT msg, _source_file FROM seeds.chatbot ORDER BY ALL",
-			rows: []string{"hi|seeds/chatbot/hour=13.json", "ok|seeds/chatbot/hour=14.json", "yo|seeds/chatbot/hour=14.json"}, msg: "INSERT 3"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := a.LoadSeed(ctx, tt.seed)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %s", err, tt.wantErr)
-				}
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if tt.msg != "" && res.Message != tt.msg {
-				t.Errorf("message %q, want %q", res.Message, tt.msg)
-			}
-			if tt.wantErr == "" {
-				// SeedColumns describes the files as LoadSeed typed them.
-				_, loaded, err := a.Describe(ctx, tt.seed.Relation)
-				if err != nil {
-					t.Fatal(err)
-				}
-				described, err := a.SeedColumns(ctx, tt.seed)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(described, loaded) || len(loaded) == 0 {
-					t.Errorf("SeedColumns %v, loaded table %v", described, loaded)
-				}
-			}
-			if got := rowsOf(t, a, tt.query); strings.Join(got, "\n") != strings.Join(tt.rows, "\n") {
-				t.Errorf("rows\n got %q\nwant %q", got, tt.rows)
-			}
-			if l := leftovers(t, a); len(l) > 0 {
-				t.Errorf("temporary relations left: %v", l)
-			}
-		})
 	}
 }
 

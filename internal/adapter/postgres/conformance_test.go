@@ -51,7 +51,8 @@ func TestConformance(t *testing.T) {
 			CancelledError:      "canceling statement",
 			DuplicateMergeKey:   "MERGE command cannot affect row a second time",
 			Seeds: adaptertest.SeedDialect{
-				BigInt: "bigint", Double: "double precision", Text: "text",
+				BigInt: "bigint", Double: "double precision", Text: "text", Date: "date", Decimal12_2: "numeric(12,2)",
+				WriteParquet:  func(t *testing.T, _ adapter.Adapter, query, path string) { duckCopy(t, query, path, "parquet") },
 				FailedReplace: []string{`DELETE FROM "seeds"."ev" WHERE "_source_file" = ANY($1)`},
 				Loads:         pgLoads,
 			},
