@@ -40,8 +40,10 @@ type Dialect struct {
 	// Leftovers is a query listing relations an unfinished build would
 	// leave (temporary tables and views), one per row.
 	Leftovers string
-	// Series is a SELECT of the integers 1..n as column n.
-	Series func(n int) string
+	// Series is a SELECT of the integers 1..n as column n, of type
+	// SeriesType.
+	Series     func(n int) string
+	SeriesType string
 	// NoResultColumns are the columns Query reports for a statement that
 	// returns no rows, such as CREATE TABLE (DuckDB reports a count).
 	NoResultColumns []adapter.Column

@@ -16,7 +16,8 @@ import (
 // DropRelation, with identifiers that need quoting.
 func RunRelations(t *testing.T, o Opener) {
 	d := o.Dialect
-	a := o.Open(t, nil)
+	sent := &Statements{}
+	a := o.Open(t, sent.Add)
 	ctx := context.Background()
 	// Concurrent creation of one schema must not fail on a catalog race.
 	var wg sync.WaitGroup
@@ -58,6 +59,9 @@ func RunRelations(t *testing.T, o Opener) {
 	if err != nil || n != 2 {
 		t.Errorf("exec = %d, %v", n, err)
 	}
+	if len(sent.Matching("VALUES (3), (4)")) != 1 {
+		t.Errorf("onStatement missed the statement Exec sent: %q", sent.All())
+	}
 	for _, r := range []adapter.Relation{r, rel("Mixed Case", "v"), rel("Mixed Case", "missing"), rel("nope", "missing")} {
 		if err := a.DropRelation(ctx, r); err != nil {
 			t.Errorf("drop %s: %v", r, err)
@@ -86,7 +90,7 @@ func RunQuery(t *testing.T, o Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.Rows) != tt.want || len(r.Columns) != 1 || r.Columns[0].Name != "n" {
+		if len(r.Rows) != tt.want || len(r.Columns) != 1 || r.Columns[0] != (adapter.Column{Name: "n", Type: d.SeriesType}) {
 			t.Errorf("limit %d: %d rows, columns %v", tt.limit, len(r.Rows), r.Columns)
 		}
 	}

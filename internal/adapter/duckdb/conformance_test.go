@@ -34,6 +34,7 @@ func TestConformance(t *testing.T) {
 			Leftovers:       "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_name LIKE '%__ingot_%'",
 			Series:          func(n int) string { return fmt.Sprintf("SELECT range + 1 AS n FROM range(%d)", n) },
 			NoResultColumns: []adapter.Column{{Name: "Count", Type: "BIGINT"}},
+			SeriesType:      "BIGINT",
 			Long:            "SELECT count(*) AS n FROM range(10000000000) a WHERE a.range % 7 = 3",
 			// DuckDB casts text to an integer column when appending.
 			ConversionError: "Could not convert", AppendMismatch: "Could not convert",

@@ -35,6 +35,7 @@ func TestConformance(t *testing.T) {
 			Leftovers: `select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
 				where c.relname like '%ingot_tmp%' or c.relname like 'ingot_new_rows%'`,
 			Series:          func(n int) string { return fmt.Sprintf("select generate_series(1, %d) as n", n) },
+			SeriesType:      "integer",
 			Long:            "select 2 as n from (select pg_sleep(30)) s",
 			Running:         `select pid from pg_stat_activity where datname = current_database() and query like '%pg_sleep(30)%' and pid <> pg_backend_pid() and state = 'active'`,
 			ConversionError: "invalid input syntax for type integer",
