@@ -6,49 +6,14 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 	"github.com/ingot-dev/ingot/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// statements records what an adapter sends.
-type statements struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (s *statements) add(sql string) {
-	s.mu.Lock()
-	s.list = append(s.list, sql)
-	s.mu.Unlock()
-}
-
-func (s *statements) reset() {
-	s.mu.Lock()
-	s.list = nil
-	s.mu.Unlock()
-}
-
-func (s *statements) all() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.list...)
-}
-
-// matching returns the recorded statements containing sub.
-func (s *statements) matching(sub string) []string {
-	var out []string
-	for _, st := range s.all() {
-		if strings.Contains(st, sub) {
-			out = append(out, st)
-		}
-	}
-	return out
-}
 
 // testTarget is the target of the tests' database dsn.
 func testTarget(dsn string) adapter.Target {
@@ -60,13 +25,13 @@ type env struct {
 	t    *testing.T
 	db   *pgtest.Database
 	a    *Adapter
-	sent *statements
+	sent *adaptertest.Statements
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := pgtest.New(t)
-	e := &env{t: t, db: db, sent: &statements{}}
+	e := &env{t: t, db: db, sent: &adaptertest.Statements{}}
 	e.a = e.open(adapter.Target{})
 	return e
 }
@@ -77,7 +42,7 @@ func (e *env) open(tgt adapter.Target) *Adapter {
 	base := testTarget(e.db.DSN)
 	tgt.Name, tgt.Type, tgt.DSN = base.Name, base.Type, base.DSN
 	if tgt.OnStatement == nil {
-		tgt.OnStatement = e.sent.add
+		tgt.OnStatement = e.sent.Add
 	}
 	if tgt.Threads == 0 {
 		tgt.Threads = 4

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 )
 
 func TestTmpName(t *testing.T) {
@@ -133,7 +134,7 @@ func TestIncrementalWithoutMerge(t *testing.T) {
 			if l := e.leftovers(); len(l) > 0 {
 				t.Errorf("leftovers: %v", l)
 			}
-			if len(e.sent.matching("MERGE INTO")) > 0 {
+			if len(e.sent.Matching("MERGE INTO")) > 0 {
 				t.Errorf("MERGE sent to a server before 15")
 			}
 		})
@@ -147,9 +148,9 @@ func TestIncrementalKeyMatchingUsesEquality(t *testing.T) {
 	m := adapter.Materialization{Relation: rel("s", "t"), Materialized: "incremental", UniqueKey: []string{"id"}, SQL: "select 1 as id"}
 	e.mustMaterialize(m)
 	m.Incremental = true
-	e.sent.reset()
+	e.sent.Reset()
 	e.mustMaterialize(m)
-	merges := e.sent.matching("MERGE INTO")
+	merges := e.sent.Matching("MERGE INTO")
 	if len(merges) != 1 || !strings.Contains(merges[0], `t."id" = s."id"`) {
 		t.Errorf("merge statements: %q", merges)
 	}
@@ -182,9 +183,9 @@ func TestPgDuckdb(t *testing.T) {
 			if tt.installed {
 				fakePgDuckdb(t, e)
 			}
-			sent := &statements{}
+			sent := &adaptertest.Statements{}
 			tgt := testTarget(e.db.DSN)
-			tgt.PgDuckdb, tgt.OnStatement = tt.mode, sent.add
+			tgt.PgDuckdb, tgt.OnStatement = tt.mode, sent.Add
 			a, err := Open(context.Background(), tgt)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -196,7 +197,7 @@ func TestPgDuckdb(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			if len(sent.matching("pg_extension")) == 0 {
+			if len(sent.Matching("pg_extension")) == 0 {
 				t.Errorf("no detection query sent")
 			}
 			info, err := a.Info(context.Background())
@@ -234,7 +235,7 @@ func TestPgDuckdb(t *testing.T) {
 					t.Errorf("%s: %v, want %s", q, got, want)
 				}
 			}
-			sets := sent.matching("duckdb.force_execution = true")
+			sets := sent.Matching("duckdb.force_execution = true")
 			if tt.wantSet {
 				// One per table build and incremental run; none for the view.
 				if len(sets) != 3 {
@@ -245,7 +246,7 @@ func TestPgDuckdb(t *testing.T) {
 						t.Errorf("sent %q", s)
 					}
 				}
-				assertFollowsBegin(t, sent.all())
+				assertFollowsBegin(t, sent.All())
 			} else if len(sets) > 0 {
 				t.Errorf("sent %q with pg_duckdb %s", sets, tt.mode)
 			}

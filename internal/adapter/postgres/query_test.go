@@ -112,7 +112,7 @@ func TestConcurrentQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(e.sent.matching("select 1::numeric(20,15) as n")) != 1 {
+	if len(e.sent.Matching("select 1::numeric(20,15) as n")) != 1 {
 		t.Errorf("query not reported to OnStatement")
 	}
 }
