@@ -16,6 +16,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/graph"
+	"github.com/ingot-dev/ingot/internal/textutil"
 )
 
 func (e *env) commands() []*ucli.Command {
@@ -39,6 +40,7 @@ func (e *env) commands() []*ucli.Command {
 		},
 	}
 	cmds = append(cmds, e.runCommands()...)
+	cmds = append(cmds, e.convertCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsage
 	}
@@ -67,7 +69,7 @@ func (e *env) selection(c *ucli.Context, s *session, kinds []string) ([]string, 
 	return sel.IDs, nil
 }
 
-func (e *env) lsCmd(c *ucli.Context) error {
+func (e *env) lsCmd(c *ucli.Context) (err error) {
 	s, err := e.load(c)
 	if err != nil {
 		return err
@@ -76,26 +78,71 @@ func (e *env) lsCmd(c *ucli.Context) error {
 	if len(kinds) == 0 {
 		kinds = []string{compile.KindModel}
 	}
-	ids, err := e.selection(c, s, kinds)
-	if err != nil {
-		return err
+	var nodeKinds []string
+	exposures := false
+	for _, k := range kinds {
+		if err := checkResourceType(k); err != nil {
+			return err
+		}
+		if k == kindExposure {
+			exposures = true
+		} else {
+			nodeKinds = append(nodeKinds, k)
+		}
+	}
+	var ids []string
+	if len(nodeKinds) > 0 {
+		if ids, err = e.selection(c, s, nodeKinds); err != nil {
+			return err
+		}
 	}
 	out := c.String("output")
+	if exposures {
+		defer func() {
+			if err == nil {
+				err = e.lsExposures(s, out)
+			}
+		}()
+	}
 	for _, id := range ids {
 		n := s.manifest.Nodes[id]
-		switch out {
-		case "name":
-			fmt.Fprintln(e.stdout, n.Name)
-		case "path":
-			fmt.Fprintln(e.stdout, n.Path)
-		case "json":
-			b, _ := json.Marshal(lsEntry(s.manifest, n))
-			fmt.Fprintln(e.stdout, string(b))
-		default:
-			return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
+		if err := e.lsLine(out, n.Name, n.Path, func() any { return lsEntry(s.manifest, n) }); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// lsLine prints one ls entry as --output says; asJSON builds the object.
+func (e *env) lsLine(out, name, path string, asJSON func() any) error {
+	switch out {
+	case "name":
+		fmt.Fprintln(e.stdout, name)
+	case "path":
+		fmt.Fprintln(e.stdout, path)
+	case "json":
+		b, _ := json.Marshal(asJSON())
+		fmt.Fprintln(e.stdout, string(b))
+	default:
+		return &usageError{msg: fmt.Sprintf("--output must be name, path or json, not %q", out)}
+	}
+	return nil
+}
+
+// checkResourceType rejects an --resource-type ingot has no nodes of,
+// which would otherwise list nothing and exit 0.
+func checkResourceType(k string) error {
+	switch k {
+	case compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource, kindExposure:
+		return nil
+	case "snapshot", "analysis", "metric", "semantic_model", "saved_query":
+		return &usageError{msg: fmt.Sprintf("--resource-type %s: ingot has no %ss; use model, seed, test, source or exposure", k, k)}
+	}
+	msg := fmt.Sprintf("--resource-type must be model, seed, test, source or exposure, not %q", k)
+	if s := textutil.Suggest(k, []string{compile.KindModel, compile.KindSeed, compile.KindTest, compile.KindSource, kindExposure}); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return &usageError{msg: msg}
 }
 
 type lsJSON struct {
@@ -107,6 +154,9 @@ type lsJSON struct {
 	DependsOn    []string `json:"depends_on"`
 	Materialized string   `json:"materialized,omitempty"`
 	Tags         []string `json:"tags"`
+	// sources
+	Freshness     any    `json:"freshness,omitempty"`
+	LoadedAtField string `json:"loaded_at_field,omitempty"`
 }
 
 func lsEntry(m *compile.Manifest, n *compile.Node) lsJSON {
@@ -127,7 +177,51 @@ func lsEntry(m *compile.Manifest, n *compile.Node) lsJSON {
 	if n.Kind == compile.KindModel {
 		j.Materialized = n.Materialized()
 	}
+	if n.Source != nil {
+		j.Freshness, j.LoadedAtField = n.Source.Freshness, n.Source.LoadedAtField
+	}
 	return j
+}
+
+const kindExposure = "exposure"
+
+type exposureJSON struct {
+	Name         string         `json:"name"`
+	ResourceType string         `json:"resource_type"`
+	Type         string         `json:"type"`
+	Label        string         `json:"label,omitempty"`
+	Maturity     string         `json:"maturity,omitempty"`
+	URL          string         `json:"url,omitempty"`
+	Description  string         `json:"description,omitempty"`
+	Owner        map[string]any `json:"owner,omitempty"`
+	Path         string         `json:"path"`
+	DependsOn    []string       `json:"depends_on"`
+	Tags         []string       `json:"tags"`
+}
+
+// lsExposures lists the project's exposures after the selected nodes.
+func (e *env) lsExposures(s *session, out string) error {
+	deps, err := s.manifest.ExposureDeps()
+	if err != nil {
+		return err
+	}
+	for _, x := range s.proj.Exposures {
+		err := e.lsLine(out, x.Name, x.File, func() any {
+			j := exposureJSON{Name: x.Name, ResourceType: kindExposure, Type: x.Type, Label: x.Label, Maturity: x.Maturity,
+				URL: x.URL, Description: x.Description, Owner: x.Owner, Path: x.File, DependsOn: []string{}, Tags: x.Tags}
+			for _, id := range deps[x.Name] {
+				j.DependsOn = append(j.DependsOn, s.manifest.Nodes[id].Name)
+			}
+			if j.Tags == nil {
+				j.Tags = []string{}
+			}
+			return j
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *env) compileCmd(c *ucli.Context) error {

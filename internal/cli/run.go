@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +15,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
-	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
-	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/diag"
@@ -23,12 +22,38 @@ import (
 )
 
 func runFlags() []ucli.Flag {
-	return commandFlags(append(selectFlags(),
+	return commandFlags(append(selectFlags(), runOnlyFlags()...)...)
+}
+
+// runOnlyFlags are the flags of run, seed, test and build; the app takes
+// them before the command name too (ingot --threads 4 build), as dbt does.
+func runOnlyFlags() []ucli.Flag {
+	return []ucli.Flag{
 		&ucli.IntFlag{Name: "threads", Usage: "models built at once (default: the profile's threads)"},
 		&ucli.BoolFlag{Name: "fail-fast", Aliases: []string{"x"}, Usage: "stop everything at the first failure"},
 		&ucli.BoolFlag{Name: "full-refresh", Aliases: []string{"f"}, Usage: "rebuild incremental models and seeds from scratch"},
 		&ucli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Minute, Usage: "how long to wait for another run on the same target to finish"},
-	)...)
+	}
+}
+
+// durationFlag reads a duration flag given before or after the command.
+func durationFlag(c *ucli.Context, name string) time.Duration {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Duration(name)
+		}
+	}
+	return c.Duration(name)
+}
+
+// intFlag reads an int flag given before or after the command.
+func intFlag(c *ucli.Context, name string) int {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Int(name)
+		}
+	}
+	return c.Int(name)
 }
 
 func (e *env) runCommands() []*ucli.Command {
@@ -49,22 +74,11 @@ func (e *env) runCommands() []*ucli.Command {
 	}
 }
 
-// openAdapter connects to the target's engine.
-func openAdapter(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
-	switch t.Type {
-	case "duckdb":
-		return duckdb.Open(ctx, t)
-	case "postgres":
-		return postgres.Open(ctx, t)
-	}
-	return nil, fmt.Errorf("target %s: unsupported type %q", t.Name, t.Type)
-}
-
 // lock takes the target's run lock, saying so when it has to wait.
 func (e *env) lock(c *ucli.Context, a adapter.Adapter) (func(), error) {
 	release, err := a.Lock(c.Context, false)
 	if errors.Is(err, adapter.ErrLocked) {
-		wait := c.Duration("lock-timeout")
+		wait := durationFlag(c, "lock-timeout")
 		fmt.Fprintf(e.stderr, "another ingot run holds the lock on this target; waiting up to %s (--lock-timeout)\n", wait)
 		ctx, cancel := context.WithTimeout(c.Context, wait)
 		defer cancel()
@@ -96,7 +110,8 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
-		a, err = openAdapter(ctx, s.target)
+		s.target.LockTimeout = durationFlag(c, "lock-timeout")
+		a, err = e.openWaiting(c, s.target)
 		if err != nil {
 			return err
 		}
@@ -107,7 +122,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		}
 		defer release()
 	}
-	tester := newTester(s, a, c.Bool("full-refresh"))
+	tester := newTester(s, a, boolFlag(c, "full-refresh"))
 	defer closeTester(tester)
 
 	targetDir := s.proj.TargetDir()
@@ -121,7 +136,8 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 		M: s.manifest, A: a,
 		Tester: tester,
 		Opts: run.Options{
-			Threads: s.target.Threads, FailFast: c.Bool("fail-fast"), FullRefresh: c.Bool("full-refresh"),
+			Threads: s.target.Threads, FailFast: boolFlag(c, "fail-fast"), FullRefresh: boolFlag(c, "full-refresh"),
+			Caps: s.engine.Caps,
 			WriteSQL: func(n *compile.Node, sql string) (string, error) {
 				if err := writeCompiled(s, n, "run", sql); err != nil {
 					return "", err
@@ -355,17 +371,17 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 	}
 	// The warehouse may live under target/ (path: target/ingot.duckdb); it
 	// is data, not an artifact, so only --warehouse deletes it.
-	warehouse := ""
+	var warehouse []string
 	t, terr := p.LoadTarget(profileOpts(c, e))
-	if terr == nil && t.Type == "duckdb" && t.Path != "" && t.Path != ":memory:" {
-		warehouse = t.Path
+	if lf, ok := t.Options.(adapter.LocalFiles); terr == nil && ok {
+		warehouse = lf.WarehouseFiles()
 	}
 	if c.Bool("warehouse") {
 		if terr != nil {
 			return terr
 		}
-		if warehouse == "" {
-			return &usageError{msg: "--warehouse only removes a DuckDB database file"}
+		if len(warehouse) == 0 {
+			return &usageError{msg: "--warehouse only removes a warehouse kept in local files (a DuckDB database file)"}
 		}
 	}
 	for _, ct := range p.CleanTargets {
@@ -379,7 +395,7 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 			continue
 		}
 		kept, err := removeArtifacts(dir, func(path string) bool {
-			return path == warehouse || path == warehouse+".wal" ||
+			return slices.Contains(warehouse, path) ||
 				strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".duckdb.wal")
 		})
 		if err != nil {
@@ -395,12 +411,12 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 		fmt.Fprintf(e.stdout, "Removed %s/ but kept the database file %s (--warehouse deletes the target's)\n", name, strings.Join(kept, ", "))
 	}
 	if c.Bool("warehouse") {
-		for _, f := range []string{warehouse, warehouse + ".wal"} {
+		for _, f := range warehouse {
 			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 				return err
 			}
 		}
-		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse)))
+		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse[0])))
 	}
 	return nil
 }

@@ -2,8 +2,10 @@ package cli_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/xuri/excelize/v2"
 
@@ -21,7 +24,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"ingot": func() { os.Exit(cli.Main(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"ingot":    func() { os.Exit(cli.Main(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"holdfile": holdFile,
 	})
 }
 
@@ -37,6 +41,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"waitfile": cmdWaitFile,
 			"mkxlsx":   cmdMkxlsx,
 		},
 	})
@@ -123,4 +128,49 @@ func cellValue(v string) any {
 		}
 	}
 	return v
+}
+
+// holdFile is a program that keeps a DuckDB file open, as a DuckDB shell
+// or BI tool would, then writes MARKER and sleeps:
+//
+//	exec holdfile x.duckdb held 2s &
+func holdFile() {
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: holdfile FILE MARKER DURATION")
+		os.Exit(2)
+	}
+	d, err := time.ParseDuration(os.Args[3])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	db, err := sql.Open("duckdb", os.Args[1])
+	if err == nil {
+		err = db.Ping()
+	}
+	if err == nil {
+		err = os.WriteFile(os.Args[2], nil, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	time.Sleep(d)
+	db.Close()
+}
+
+// cmdWaitFile waits (up to a minute) until a file exists, to sync with a
+// background program:
+//
+//	waitfile held
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("waitfile: %s did not appear", args[0])
 }

@@ -34,7 +34,15 @@ const (
 // Options for building a manifest.
 type Options struct {
 	TargetName string
-	TargetType string // "duckdb" or "postgres": picks engine macros and quoting
+	TargetType string // the target's engine name, for templates' target.type
+	// TargetSchema is the profile's schema, used by schema-rules: dbt
+	// ("" = the dialect's default schema).
+	TargetSchema string
+	// Dialect is the target engine's: it quotes relations and picks the
+	// engine's macro versions.
+	Dialect adapter.Dialect
+	// Engines are what templates know of every registered engine.
+	Engines    template.Engines
 	Getenv     func(string) (string, bool)
 	RunStarted time.Time
 }
@@ -102,7 +110,7 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	if opts.RunStarted.IsZero() {
 		opts.RunStarted = time.Now()
 	}
-	eng, err := template.NewEngine(p.Macros)
+	eng, err := template.NewEngine(p.Macros, opts.Engines)
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +155,10 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			models[i] = nil
 			continue
 		}
-		schema := n.Model.Schema
-		if s := n.Config.String("schema"); s != "" {
-			schema = s
+		schema, err := m.schemaOf(ctx, n, n.Model.Schema)
+		if err != nil {
+			errs.Add(err)
+			continue
 		}
 		name := n.Name
 		if a := n.Config.String("alias"); a != "" {
@@ -157,13 +166,21 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		n.Relation = adapter.Relation{Schema: schema, Name: name}
 		n.ID = ModelID(schema, n.Name)
+		if sw := n.Config.String("swap"); sw != "" && sw != adapter.SwapRename && sw != adapter.SwapRows {
+			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("config swap must be %s or %s, not %q", adapter.SwapRename, adapter.SwapRows, sw)})
+		}
 		if mat := n.Config.Materialized(); !validMaterialized[mat] {
 			errs.Add(&diag.Error{File: n.Path, Msg: fmt.Sprintf("unknown materialization %q (use view, table, incremental or ephemeral)", mat)})
 		}
 	}
 	for _, s := range p.Seeds {
-		n := &Node{Kind: KindSeed, Name: s.Name, Path: s.Path, Seed: s, Props: s.Props, Config: s.Config,
-			Relation: adapter.Relation{Schema: s.Schema, Name: s.Name}, ID: SeedID(s.Schema, s.Name)}
+		n := &Node{Kind: KindSeed, Name: s.Name, Path: s.Path, Seed: s, Props: s.Props, Config: s.Config}
+		schema, err := m.schemaOf(ctx, n, s.Schema)
+		if err != nil {
+			errs.Add(err)
+			continue
+		}
+		n.Relation, n.ID = adapter.Relation{Schema: schema, Name: s.Name}, SeedID(schema, s.Name)
 		if a := s.Config.String("alias"); a != "" {
 			n.Relation.Name = a
 		}
@@ -191,6 +208,8 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		}
 		errs.Add(m.resolveDeps(n, outs[i]))
 	}
+	_, err = m.ExposureDeps()
+	errs.Add(err)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -461,6 +480,8 @@ func (m *Manifest) context(n *Node, vars map[string]any, incremental bool, query
 		This:          this,
 		TargetName:    m.Opts.TargetName,
 		TargetType:    m.Opts.TargetType,
+		MacroPrefixes: m.Opts.Dialect.MacroPrefixes,
+		TargetSchema:  m.targetSchema(),
 		Vars:          v,
 		Getenv:        m.Opts.Getenv,
 		IsIncremental: incremental,
@@ -470,9 +491,9 @@ func (m *Manifest) context(n *Node, vars map[string]any, incremental bool, query
 	}
 }
 
-// RelationSQL quotes a relation the way both engines accept.
+// RelationSQL quotes a relation in the target's dialect.
 func (m *Manifest) RelationSQL(r adapter.Relation) string {
-	return adapter.QuoteIdent(r.Schema) + "." + adapter.QuoteIdent(r.Name)
+	return m.Opts.Dialect.RelationSQL(r)
 }
 
 // EphemeralName is the CTE name an ephemeral model is inlined as.
@@ -665,4 +686,18 @@ func (m *Manifest) RenderInline(ctx context.Context, name, text string) (string,
 		return "", err
 	}
 	return m.renderWithCTEs(ctx, n, RenderOptions{})
+}
+
+// WithEngine returns o for a target of engine name from reg: its name and
+// dialect, and what templates know of every engine of reg.
+func (o Options) WithEngine(reg *adapter.Registry, name string) Options {
+	o.TargetType = name
+	if reg == nil {
+		return o
+	}
+	if e, ok := reg.Lookup(name); ok {
+		o.Dialect = e.Dialect
+	}
+	o.Engines = template.Engines{MacroPrefixes: reg.MacroPrefixes(), MaxIdentifierBytes: reg.MaxIdentifierBytes()}
+	return o
 }

@@ -23,7 +23,7 @@ func TestCompare(t *testing.T) {
 		{"null vs value", [][]any{{nil, "x"}}, [][]any{{int64(0), "x"}}, "difference"},
 	}
 	for _, tt := range tests {
-		got := Compare(&adapter.Rows{Columns: cols, Rows: tt.a}, &adapter.Rows{Columns: cols, Rows: tt.b}, 1e-9)
+		got := CompareNamed("duckdb", &adapter.Rows{Columns: cols, Rows: tt.a}, "postgres", &adapter.Rows{Columns: cols, Rows: tt.b}, 1e-9)
 		if tt.want == "" && got != "" {
 			t.Errorf("%s: unexpected diff:\n%s", tt.name, got)
 		}
@@ -31,7 +31,7 @@ func TestCompare(t *testing.T) {
 			t.Errorf("%s: diff\n%s\nwant it to contain %q", tt.name, got, tt.want)
 		}
 	}
-	got := Compare(&adapter.Rows{Columns: cols}, &adapter.Rows{Columns: cols[:1]}, 1e-9)
+	got := CompareNamed("duckdb", &adapter.Rows{Columns: cols}, "postgres", &adapter.Rows{Columns: cols[:1]}, 1e-9)
 	if !strings.Contains(got, "columns differ") {
 		t.Errorf("column mismatch not reported: %q", got)
 	}

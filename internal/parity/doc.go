@@ -2,7 +2,7 @@
 // DuckDB and on PostgreSQL, every gold table must hold the same rows; built
 // incrementally batch by batch, the notification tables must hold what a
 // full build gives, and a rebuilt quarantine day must keep no old rows.
-// Compare is exported for those tests and for anyone checking two targets
+// CompareNamed is exported for those tests and for anyone checking two targets
 // by hand.
 package parity
 
@@ -16,14 +16,10 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter"
 )
 
-// Compare reports the differences between two results of the same query
-// on two engines, as readable lines ("" when equal). Rows are compared as
-// multisets; numbers within relTol relative difference; times in UTC.
-func Compare(a, b *adapter.Rows, relTol float64) string {
-	return CompareNamed("duckdb", a, "postgres", b, relTol)
-}
-
-// CompareNamed is Compare with the two results named in the report.
+// CompareNamed reports the differences between two results of the same
+// query on two targets, named aName and bName in the report, as readable
+// lines ("" when equal). Rows are compared as multisets; numbers within
+// relTol relative difference; times in UTC.
 func CompareNamed(aName string, a *adapter.Rows, bName string, b *adapter.Rows, relTol float64) string {
 	var diffs []string
 	an, bn := columnNames(a), columnNames(b)

@@ -22,7 +22,7 @@ var modelConfigKeys = []string{
 	"materialized", "schema", "alias", "tags", "enabled", "unique_key",
 	"incremental_strategy", "on_schema_change", "pre_hook", "post_hook",
 	"full_refresh", "meta", "docs", "description", "persist_docs", "contract",
-	"grants", "database",
+	"grants", "database", "swap",
 	// test config, for singular tests' config calls
 	"severity", "store_failures", "warn_if", "error_if", "limit", "where",
 }
@@ -34,12 +34,34 @@ var seedConfigKeys = []string{
 	"quote_columns", "database",
 }
 
+// unsupportedConfig are dbt config keys ingot knows but does not act on:
+// accepting them would promise what a build does not do, so each is an
+// error saying what to do instead.
+var unsupportedConfig = map[string]string{
+	"persist_docs":  "ingot does not write descriptions into the warehouse as comments; remove persist_docs (descriptions are in target/manifest.json)",
+	"grants":        `ingot does not run GRANT statements; write them as a post_hook, e.g. post_hook: "grant select on {{ this }} to reporter"`,
+	"contract":      "ingot does not enforce model contracts; remove contract and check the columns with tests (e.g. not_null, accepted_values)",
+	"database":      "ingot builds into the target's database only; remove database (choose the database in profiles.yml)",
+	"quote_columns": "ingot keeps seed column names as written in the file; remove quote_columns",
+}
+
+// UnsupportedConfig says why a config key is not supported and what to
+// do, or "" when it is supported or unknown.
+func UnsupportedConfig(key string) string { return unsupportedConfig[normalizeKey(key)] }
+
 // ModelConfigKeys returns the accepted model config keys (a copy).
 func ModelConfigKeys() []string { return append([]string(nil), modelConfigKeys...) }
+
+// SeedConfigKeys returns the accepted seed config keys (a copy).
+func SeedConfigKeys() []string { return append([]string(nil), seedConfigKeys...) }
 
 // mapValuedKeys are config keys whose value is itself a mapping, so they
 // are not mistaken for sub-folders.
 var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": true, "persist_docs": true, "contract": true, "grants": true, "pre_hook": true, "post_hook": true}
+
+// MapValuedConfig reports whether config key (normalized) takes a mapping,
+// so a mapping under it is its value, not a sub-folder.
+func MapValuedConfig(key string) bool { return mapValuedKeys[key] }
 
 // normalizeKey maps dbt spellings (+materialized, pre-hook) to ours.
 func normalizeKey(k string) string {
@@ -230,8 +252,9 @@ func (c Config) Flat() map[string]string {
 
 // folderConfig is the per-folder config tree of project.yml's models:/seeds:.
 type folderConfig struct {
-	config  Config
-	folders map[string]*folderConfig
+	config    Config
+	folders   map[string]*folderConfig
+	line, col int // of the folder's key in project.yml
 }
 
 // lookup merges configs from the root down to the folder path dir
@@ -301,9 +324,15 @@ func walkFolderConfig(file string, src []byte, n ast.Node, fc *folderConfig, kno
 		_, isMap := mapping(kv.Value)
 		plus := strings.HasPrefix(raw, "+")
 		if isMap && !plus && !mapValuedKeys[key] {
-			sub := &folderConfig{config: Config{}, folders: map[string]*folderConfig{}}
+			pos := kv.Key.GetToken().Position
+			sub := &folderConfig{config: Config{}, folders: map[string]*folderConfig{}, line: pos.Line, col: pos.Column}
 			fc.folders[raw] = sub
 			walkFolderConfig(file, src, kv.Value, sub, known, errs)
+			continue
+		}
+		if why := unsupportedConfig[key]; why != "" {
+			pos := kv.Key.GetToken().Position
+			errs.Add(diag.At(file, src, pos.Line, pos.Column, "config %s is not supported: %s", raw, why))
 			continue
 		}
 		if !knownSet[key] {

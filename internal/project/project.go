@@ -18,6 +18,12 @@ import (
 	"github.com/ingot-dev/ingot/internal/diag"
 )
 
+// Schema rules (project.yml schema-rules).
+const (
+	SchemaFolders = "folders"
+	SchemaDBT     = "dbt"
+)
+
 // ProjectFile is the name of the project configuration file.
 const ProjectFile = "project.yml"
 
@@ -42,6 +48,11 @@ type Project struct {
 	// no model, seed, macro or test path.
 	CleanTargets []string
 	Vars         map[string]any
+	// SchemaRules says where models and seeds land: SchemaFolders (the
+	// first folder under models/, seeds in "seeds") or SchemaDBT (the
+	// profile's schema, a custom schema as <target>_<custom>, or what a
+	// generate_schema_name macro says).
+	SchemaRules string
 
 	Models    []*Model
 	Seeds     []*Seed
@@ -49,6 +60,10 @@ type Project struct {
 	Tests     []*File // singular data tests
 	Sources   []*Source
 	UnitTests []*UnitTest
+	Exposures []*Exposure
+	// Docs are the {% docs name %} blocks of .md files under the model
+	// paths, which descriptions use as {{ doc("name") }}.
+	Docs map[string]string
 }
 
 // File is a project file read into memory.
@@ -114,6 +129,21 @@ type Source struct {
 	Schema     string
 	Identifier string // the table's name in the warehouse
 	Props      *Properties
+	// Freshness is the freshness block as written (the table's, else its
+	// source's); ingot shows it but has no source freshness command.
+	Freshness     any
+	LoadedAtField string
+}
+
+// Exposure is a downstream use of models (a dashboard, say), declared in a
+// property file's exposures: for documentation and lineage.
+type Exposure struct {
+	Name, Label, Type, Maturity, URL, Description string
+	DependsOn                                     []string // ref("x") or source("s", "t") as written
+	Owner                                         map[string]any
+	Tags                                          []string
+	File                                          string
+	Line                                          int
 }
 
 // UnitTest is one unit_tests entry, interpreted by the datatest package.
@@ -168,9 +198,10 @@ type projectFileYAML struct {
 	Vars          map[string]any `yaml:"vars"`
 	Models        any            `yaml:"models"`
 	Seeds         any            `yaml:"seeds"`
+	SchemaRules   string         `yaml:"schema-rules"`
 }
 
-var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds"}
+var projectKeys = []string{"name", "version", "config-version", "profile", "model-paths", "seed-paths", "macro-paths", "test-paths", "target-path", "clean-targets", "vars", "models", "seeds", "schema-rules"}
 
 // FindRoot returns dir, or the nearest parent holding project.yml.
 func FindRoot(dir string) (string, error) {
@@ -204,10 +235,13 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 		return nil, err
 	}
 	var pf projectFileYAML
-	if err := decodeStrict(ProjectFile, src, &pf, projectKeys); err != nil {
-		return nil, err
-	}
 	var errs diag.List
+	if err := decodeProjectFile(src, &pf); err != nil {
+		if len(diag.Flatten(err)) == 1 {
+			return nil, err
+		}
+		errs.Add(err) // unknown keys: go on to find the other problems
+	}
 	if pf.Name == "" {
 		errs.Add(diag.At(ProjectFile, src, 1, 1, "missing required key \"name\""))
 	}
@@ -228,6 +262,13 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if p.TargetPath == "" {
 		p.TargetPath = "target"
 	}
+	switch p.SchemaRules = pf.SchemaRules; p.SchemaRules {
+	case "":
+		p.SchemaRules = SchemaFolders
+	case SchemaFolders, SchemaDBT:
+	default:
+		errs.Add(diag.At(ProjectFile, src, keyLine(src, "schema-rules"), 1, "schema-rules must be %s or %s, not %q", SchemaFolders, SchemaDBT, pf.SchemaRules))
+	}
 	p.CleanTargets = orDefault(pf.CleanTargets, p.TargetPath)
 	for _, ct := range p.CleanTargets {
 		if msg := p.checkCleanTarget(ct); msg != "" {
@@ -245,6 +286,10 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err)
 	seedCfg, err := parseFolderConfig(ProjectFile, src, "seeds", seedConfigKeys)
 	errs.Add(err)
+	modelCfg.unnest(p.Name, p.dirIn(p.ModelPaths))
+	seedCfg.unnest(p.Name, p.dirIn(p.SeedPaths))
+	errs.Add(modelCfg.checkFolders(src, "models", p.Name, p.dirIn(p.ModelPaths), p.fileIn(p.ModelPaths)))
+	errs.Add(seedCfg.checkFolders(src, "seeds", p.Name, p.dirIn(p.SeedPaths), p.fileIn(p.SeedPaths)))
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -256,7 +301,9 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	errs.Add(err2)
 	p.Tests, err2 = p.readSQLFiles(p.TestPaths)
 	errs.Add(err2)
+	errs.Add(p.loadDocs())
 	errs.Add(p.loadProperties())
+	errs.Add(p.renderDocs())
 	if err := errs.Err(); err != nil {
 		return p, err
 	}

@@ -23,9 +23,24 @@ type propsFileYAML struct {
 	Sources   []sourceYAML    `yaml:"sources"`
 	UnitTests []unitTestYAML  `yaml:"unit_tests"`
 	Macros    []any           `yaml:"macros"`
+	Exposures []exposureYAML  `yaml:"exposures"`
 }
 
-var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros"}
+var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "exposures"}
+
+type exposureYAML struct {
+	Name        Node           `yaml:"name"`
+	Label       string         `yaml:"label"`
+	Type        string         `yaml:"type"`
+	Maturity    string         `yaml:"maturity"`
+	URL         string         `yaml:"url"`
+	Description string         `yaml:"description"`
+	DependsOn   []Node         `yaml:"depends_on"`
+	Owner       map[string]any `yaml:"owner"`
+	Tags        []string       `yaml:"tags"`
+	Meta        map[string]any `yaml:"meta"`
+	Config      map[string]any `yaml:"config"`
+}
 
 type nodePropsYAML struct {
 	Name        Node           `yaml:"name"`
@@ -61,6 +76,10 @@ type sourceYAML struct {
 	Tags        []string          `yaml:"tags"`
 	Config      map[string]any    `yaml:"config"`
 	Tables      []sourceTableYAML `yaml:"tables"`
+	// Freshness and LoadedAtField apply to every table that does not set
+	// its own.
+	Freshness     any    `yaml:"freshness"`
+	LoadedAtField string `yaml:"loaded_at_field"`
 }
 
 type sourceTableYAML struct {
@@ -116,7 +135,7 @@ var allPropKeys = []string{
 	"columns", "tests", "data_tests", "meta", "tags", "docs", "data_type", "quote", "constraints",
 	"schema", "database", "loader", "tables", "identifier", "loaded_at_field", "freshness", "model",
 	"given", "expect", "overrides", "input", "format", "rows", "ordered", "vars", "macros",
-	"is_incremental", "this",
+	"is_incremental", "this", "exposures", "label", "type", "maturity", "url", "depends_on", "owner",
 }
 
 func (p *Project) loadProperties() error {
@@ -186,6 +205,7 @@ func (p *Project) loadProperties() error {
 			}
 			m.Config = m.Config.Merge(cfg)
 			m.Props = buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, append(e.Tests, e.DataTests...))
+			errs.Add(columnExtras(rel, src, e.Name.Pos.Line, e.Columns))
 		}
 		for _, e := range pf.Seeds {
 			name := fmt.Sprint(e.Name.Value)
@@ -204,9 +224,13 @@ func (p *Project) loadProperties() error {
 				s.Schema = sc
 			}
 			s.Props = buildProps(rel, e.Name.Pos.Line, e.Description, e.Meta, e.Columns, append(e.Tests, e.DataTests...))
+			errs.Add(columnExtras(rel, src, e.Name.Pos.Line, e.Columns))
 		}
 		for _, src0 := range pf.Sources {
 			sname := fmt.Sprint(src0.Name.Value)
+			if src0.Database != "" {
+				errs.Add(diag.At(rel, src, src0.Name.Pos.Line, src0.Name.Pos.Col, "source %s: database %s is not supported: ingot reads sources from the target's database (profiles.yml); remove database", sname, src0.Database))
+			}
 			schema := src0.Schema
 			if schema == "" {
 				schema = sname
@@ -217,11 +241,23 @@ func (p *Project) loadProperties() error {
 				if id == "" {
 					id = tname
 				}
+				errs.Add(columnExtras(rel, src, t.Name.Pos.Line, t.Columns))
+				fresh, loadedAt := t.Freshness, t.LoadedAtField
+				if fresh == nil {
+					fresh = src0.Freshness
+				}
+				if loadedAt == "" {
+					loadedAt = src0.LoadedAtField
+				}
 				p.Sources = append(p.Sources, &Source{
 					SourceName: sname, Name: tname, Schema: schema, Identifier: id,
+					Freshness: fresh, LoadedAtField: loadedAt,
 					Props: buildProps(rel, t.Name.Pos.Line, t.Description, t.Meta, t.Columns, append(t.Tests, t.DataTests...)),
 				})
 			}
+		}
+		for _, x := range pf.Exposures {
+			errs.Add(p.addExposure(rel, src, x))
 		}
 		for _, u := range pf.UnitTests {
 			ut := &UnitTest{
@@ -270,6 +306,10 @@ func checkConfig(file string, src []byte, pos Pos, cfg map[string]any, known []s
 	var errs diag.List
 	for _, k := range sortedKeys(cfg) {
 		key := normalizeKey(k)
+		if why := unsupportedConfig[key]; why != "" {
+			errs.Add(diag.At(file, src, findKeyLine(src, pos.Line, k), 0, "config %s is not supported: %s", k, why))
+			continue
+		}
 		ok := false
 		for _, kk := range known {
 			if kk == key {
@@ -327,4 +367,19 @@ func (p *Project) Rel(abs string) string { return p.rel(abs) }
 // TargetDir is the absolute artifacts directory.
 func (p *Project) TargetDir() string {
 	return filepath.Join(p.Root, filepath.FromSlash(p.TargetPath))
+}
+
+// columnExtras rejects column properties ingot does not act on, at the
+// line of the entry that has the column.
+func columnExtras(file string, src []byte, line int, cols []columnYAML) error {
+	var errs diag.List
+	for _, c := range cols {
+		if c.Constraints != nil {
+			errs.Add(diag.At(file, src, line, 0, "column %s: constraints are not supported: ingot does not create constraints; check the column with tests (not_null, unique, relationships) instead", c.Name))
+		}
+		if c.Quote != nil {
+			errs.Add(diag.At(file, src, line, 0, "column %s: quote is not supported: ingot uses column names in tests as written; remove quote", c.Name))
+		}
+	}
+	return errs.Err()
 }

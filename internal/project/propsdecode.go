@@ -135,6 +135,8 @@ func (d *propsDecoder) propsFile(n ast.Node, pf *propsFileYAML) {
 			pf.UnitTests = list(d, v, key, d.unitTest)
 		case "macros":
 			pf.Macros = list(d, v, key, func(n ast.Node, _ where) any { return d.value(n) })
+		case "exposures":
+			pf.Exposures = list(d, v, key, d.exposure)
 		default:
 			return false
 		}
@@ -224,12 +226,50 @@ func (d *propsDecoder) source(n ast.Node, what where) sourceYAML {
 			s.Config = d.anyMap(v, at(key))
 		case "tables":
 			s.Tables = list(d, v, key, d.sourceTable)
+		case "freshness":
+			s.Freshness = d.value(v)
+		case "loaded_at_field":
+			s.LoadedAtField = d.str(v, at(key))
 		default:
 			return false
 		}
 		return true
 	})
 	return s
+}
+
+func (d *propsDecoder) exposure(n ast.Node, what where) exposureYAML {
+	var x exposureYAML
+	d.mapping(n, what, func(key string, v ast.Node) bool {
+		switch key {
+		case "name":
+			x.Name = d.node(v)
+		case "label":
+			x.Label = d.str(v, at(key))
+		case "type":
+			x.Type = d.str(v, at(key))
+		case "maturity":
+			x.Maturity = d.str(v, at(key))
+		case "url":
+			x.URL = d.str(v, at(key))
+		case "description":
+			x.Description = d.str(v, at(key))
+		case "depends_on":
+			x.DependsOn = list(d, v, key, func(n ast.Node, _ where) Node { return d.node(n) })
+		case "owner":
+			x.Owner = d.anyMap(v, at(key))
+		case "tags":
+			x.Tags = list(d, v, key, d.str)
+		case "meta":
+			x.Meta = d.anyMap(v, at(key))
+		case "config":
+			x.Config = d.anyMap(v, at(key))
+		default:
+			return false
+		}
+		return true
+	})
+	return x
 }
 
 func (d *propsDecoder) sourceTable(n ast.Node, what where) sourceTableYAML {

@@ -65,6 +65,9 @@ type Options struct {
 	Threads     int
 	FailFast    bool
 	FullRefresh bool
+	// Caps are the target engine's: materializations take the paths they
+	// allow.
+	Caps adapter.Caps
 	// WriteSQL stores a node's SQL under target/run; returns the
 	// project-relative path written.
 	WriteSQL func(n *compile.Node, sql string) (string, error)
@@ -219,9 +222,10 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 	}
 	ar, err := r.A.Materialize(ctx, adapter.Materialization{
 		Relation: n.Relation, Materialized: mat, SQL: sql, Incremental: incremental,
-		Strategy: n.Config.String("incremental_strategy"), UniqueKey: n.Config.List("unique_key"),
-		OnSchemaChange: n.Config.String("on_schema_change"),
-		Hooks:          adapter.Hooks{PreHooks: pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit},
+		Strategy:       r.Opts.Caps.Strategy(n.Config.String("incremental_strategy"), n.Config.List("unique_key")),
+		UniqueKey:      n.Config.List("unique_key"),
+		OnSchemaChange: n.Config.String("on_schema_change"), Swap: n.Config.String("swap"),
+		Hooks: adapter.Hooks{PreHooks: pre, PostHooks: post, BeforeBegin: beforeBegin, AfterCommit: afterCommit},
 	})
 	if err != nil {
 		res.Status, res.Err = StatusError, err

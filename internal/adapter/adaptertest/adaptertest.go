@@ -199,7 +199,7 @@ func wantRows(t *testing.T, a adapter.Adapter, q string, want ...string) {
 }
 
 func selectAll(a adapter.Adapter, r adapter.Relation) string {
-	return "SELECT * FROM " + a.RelationSQL(r)
+	return "SELECT * FROM " + a.Dialect().RelationSQL(r)
 }
 
 func noLeftovers(t *testing.T, o Opener, a adapter.Adapter, when string) {

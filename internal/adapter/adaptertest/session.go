@@ -55,7 +55,7 @@ func RunRelations(t *testing.T, o Opener) {
 	if kind, cols, _ := a.Describe(ctx, rel("Mixed Case", "v")); kind != adapter.KindTable || len(cols) != 1 || cols[0].Type != d.Decimal4_1 {
 		t.Errorf("v = %s %v", kind, cols)
 	}
-	n, err := a.Exec(ctx, "INSERT INTO "+a.RelationSQL(r)+" VALUES (3), (4)")
+	n, err := a.Exec(ctx, "INSERT INTO "+a.Dialect().RelationSQL(r)+" VALUES (3), (4)")
 	if err != nil || n != 2 {
 		t.Errorf("exec = %d, %v", n, err)
 	}
@@ -70,10 +70,10 @@ func RunRelations(t *testing.T, o Opener) {
 			t.Errorf("%s after drop: %v %v %v", r, kind, cols, err)
 		}
 	}
-	if got := a.RelationSQL(rel(`we"ird`, "x y")); got != `"we""ird"."x y"` {
+	if got := a.Dialect().RelationSQL(rel(`we"ird`, "x y")); got != `"we""ird"."x y"` {
 		t.Errorf("RelationSQL = %s", got)
 	}
-	if got := a.Quote("a b"); got != `"a b"` {
+	if got := a.Dialect().Quote("a b"); got != `"a b"` {
 		t.Errorf("Quote = %s", got)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // testTarget is the target every test of this package opens.
 func testTarget(path string) adapter.Target {
-	return adapter.Target{Name: "dev", Type: "duckdb", Path: path, Threads: 4}
+	return adapter.Target{Name: "dev", Type: "duckdb", Threads: 4, Options: Options{Path: path}}
 }
 
 func TestConformance(t *testing.T) {

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // testTarget is the target of the tests' database dsn.
 func testTarget(dsn string) adapter.Target {
-	return adapter.Target{Name: "test", Type: "postgres", DSN: dsn}
+	return adapter.Target{Name: "test", Type: "postgres", Options: Options{DSN: dsn}}
 }
 
 // env is an adapter on a fresh database.
@@ -40,7 +40,9 @@ func newEnv(t *testing.T) *env {
 func (e *env) open(tgt adapter.Target) *Adapter {
 	e.t.Helper()
 	base := testTarget(e.db.DSN)
-	tgt.Name, tgt.Type, tgt.DSN = base.Name, base.Type, base.DSN
+	o := optionsOf(tgt)
+	o.DSN = optionsOf(base).DSN
+	tgt.Name, tgt.Type, tgt.Options = base.Name, base.Type, o
 	if tgt.OnStatement == nil {
 		tgt.OnStatement = e.sent.Add
 	}

@@ -160,7 +160,7 @@ func (a *Adapter) buildTable(ctx context.Context, conn *pgxpool.Conn, m adapter.
 			return err
 		}
 		rows = tag.RowsAffected()
-		notes, err = swap(ctx, tx, m.Relation, tmp.Name)
+		notes, err = a.swapTable(ctx, tx, m, tmp.Name)
 		return err
 	})
 	if err != nil {

@@ -185,7 +185,9 @@ func TestPgDuckdb(t *testing.T) {
 			}
 			sent := &adaptertest.Statements{}
 			tgt := testTarget(e.db.DSN)
-			tgt.PgDuckdb, tgt.OnStatement = tt.mode, sent.Add
+			o := optionsOf(tgt)
+			o.PgDuckdb = tt.mode
+			tgt.Options, tgt.OnStatement = o, sent.Add
 			a, err := Open(context.Background(), tgt)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

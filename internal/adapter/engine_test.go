@@ -1,0 +1,44 @@
+package adapter
+
+import "testing"
+
+func TestCapsStrategy(t *testing.T) {
+	tests := []struct {
+		merge    bool
+		strategy string
+		keys     []string
+		want     string
+	}{
+		{true, "", []string{"id"}, ""},
+		{true, "merge", []string{"id"}, "merge"},
+		{false, "merge", []string{"id"}, "delete+insert"},
+		{false, "", []string{"id"}, "delete+insert"},
+		{false, "", nil, ""},
+		{false, "append", []string{"id"}, "append"},
+	}
+	for _, tt := range tests {
+		if got := (Caps{Merge: tt.merge}).Strategy(tt.strategy, tt.keys); got != tt.want {
+			t.Errorf("Merge=%v Strategy(%q, %v) = %q, want %q", tt.merge, tt.strategy, tt.keys, got, tt.want)
+		}
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	if _, err := NewRegistry(&Engine{Name: ""}); err == nil {
+		t.Error("an engine without a name was registered")
+	}
+	e := &Engine{Name: "a", Dialect: Dialect{MacroPrefixes: []string{"a"}, MaxIdentifierBytes: 63}}
+	if _, err := NewRegistry(e); err == nil {
+		t.Error("an engine without Open was registered")
+	}
+}
+
+func TestDialectQuote(t *testing.T) {
+	d := Dialect{QuoteChar: "`"}
+	if got := d.RelationSQL(Relation{Database: "c", Schema: "s", Name: "a`b"}); got != "`c`.`s`.`a``b`" {
+		t.Errorf("RelationSQL = %s", got)
+	}
+	if got := (Dialect{}).Quote(`x"y`); got != `"x""y"` {
+		t.Errorf("Quote = %s", got)
+	}
+}

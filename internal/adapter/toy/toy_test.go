@@ -1,0 +1,127 @@
+// Package toy_test registers a third engine — DuckDB under another name,
+// with its own quoting rule and macro prefix — and builds the example
+// project with it through the registry: what a new engine must provide,
+// and nothing outside this package edited for it.
+package toy_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
+	"github.com/ingot-dev/ingot/internal/adapter/postgres"
+	"github.com/ingot-dev/ingot/internal/cli"
+)
+
+var plain = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// reserved are words the toy quotes although they are plain: DuckDB
+// keywords a name in the example could be.
+var reserved = map[string]bool{"date": true, "month": true, "year": true, "order": true, "group": true,
+	"select": true, "from": true, "where": true, "table": true, "user": true, "value": true, "default": true}
+
+// toyQuote leaves plain lower-case names bare and double-quotes the rest,
+// a rule neither built-in engine uses.
+func toyQuote(ident string) string {
+	if plain.MatchString(ident) && !reserved[ident] {
+		return ident
+	}
+	return adapter.QuoteIdent(ident)
+}
+
+func toyEngine() *adapter.Engine {
+	duck := duckdb.Engine()
+	return &adapter.Engine{
+		Name:          "toy",
+		DecodeOptions: duck.DecodeOptions,
+		Open:          duck.Open,
+		Dialect: adapter.Dialect{
+			QuoteFunc: toyQuote,
+			// Its own macros first, then DuckDB's, whose SQL it runs.
+			MacroPrefixes:     []string{"toy", "duckdb"},
+			FloatType:         "double",
+			UnitTestsInMemory: true,
+		},
+		Caps: duck.Caps,
+	}
+}
+
+func TestToyEngineBuildsTheExample(t *testing.T) {
+	dir := copyExample(t)
+	profiles := "default:\n  target: dev\n  outputs:\n    dev: {type: toy, path: toy.duckdb, threads: 2}\n"
+	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(profiles), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine(), toyEngine())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := cli.MainWith(context.Background(), reg, []string{"ingot", "--project-dir", dir, "--no-color", "build"}, nil, &out, &errb)
+	if code != 0 {
+		t.Fatalf("build on the toy engine: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "on dev (toy)") || !strings.Contains(out.String(), "ERROR=0") {
+		t.Errorf("build output:\n%s", out.String())
+	}
+	// The models' refs were written in the toy's quoting, not the built-in one.
+	sql, err := os.ReadFile(filepath.Join(dir, "target", "run", "gold", "invoice_averages.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sql), "silver.") || strings.Contains(string(sql), `"silver".`) {
+		t.Errorf("invoice_averages was not quoted by the toy dialect:\n%s", sql)
+	}
+
+	// An unknown engine name is refused with the registered ones.
+	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(strings.Replace(profiles, "type: toy", "type: tyo", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := cli.MainWith(context.Background(), reg, []string{"ingot", "--project-dir", dir, "--no-color", "debug"}, nil, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), `has type "tyo"; ingot supports duckdb, postgres, toy`) {
+		t.Errorf("unknown type: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// copyExample copies the repository's example project into a temp dir.
+func copyExample(t *testing.T) string {
+	t.Helper()
+	src, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	for _, name := range []string{"project.yml", "models", "seeds", "macros", "tests", "snapshots"} {
+		root := filepath.Join(src, name)
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) && p == root {
+					return nil
+				}
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			if d.IsDir() {
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
