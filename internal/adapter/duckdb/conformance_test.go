@@ -12,9 +12,14 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 )
 
-// testTarget is the target every test of this package opens.
+// testTarget is the target every test of this package opens; "" is an
+// in-memory database, given as a target without options (the default).
 func testTarget(path string) adapter.Target {
-	return adapter.Target{Name: "dev", Type: "duckdb", Threads: 4, Options: Options{Path: path}}
+	t := adapter.Target{Name: "dev", Type: "duckdb", Threads: 4}
+	if path != "" {
+		t.Options = Options{Path: path}
+	}
+	return t
 }
 
 func TestConformance(t *testing.T) {
