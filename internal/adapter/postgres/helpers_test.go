@@ -6,48 +6,18 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 	"github.com/ingot-dev/ingot/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// statements records what an adapter sends.
-type statements struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (s *statements) add(sql string) {
-	s.mu.Lock()
-	s.list = append(s.list, sql)
-	s.mu.Unlock()
-}
-
-func (s *statements) reset() {
-	s.mu.Lock()
-	s.list = nil
-	s.mu.Unlock()
-}
-
-func (s *statements) all() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.list...)
-}
-
-// matching returns the recorded statements containing sub.
-func (s *statements) matching(sub string) []string {
-	var out []string
-	for _, st := range s.all() {
-		if strings.Contains(st, sub) {
-			out = append(out, st)
-		}
-	}
-	return out
+// testTarget is the target of the tests' database dsn.
+func testTarget(dsn string) adapter.Target {
+	return adapter.Target{Name: "test", Type: "postgres", Options: Options{DSN: dsn}}
 }
 
 // env is an adapter on a fresh database.
@@ -55,13 +25,13 @@ type env struct {
 	t    *testing.T
 	db   *pgtest.Database
 	a    *Adapter
-	sent *statements
+	sent *adaptertest.Statements
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := pgtest.New(t)
-	e := &env{t: t, db: db, sent: &statements{}}
+	e := &env{t: t, db: db, sent: &adaptertest.Statements{}}
 	e.a = e.open(adapter.Target{})
 	return e
 }
@@ -69,11 +39,12 @@ func newEnv(t *testing.T) *env {
 // open opens another adapter on the env's database; tgt's DSN is filled in.
 func (e *env) open(tgt adapter.Target) *Adapter {
 	e.t.Helper()
+	base := testTarget(e.db.DSN)
 	o := optionsOf(tgt)
-	o.DSN = e.db.DSN
-	tgt.Name, tgt.Type, tgt.Options = "test", "postgres", o
+	o.DSN = optionsOf(base).DSN
+	tgt.Name, tgt.Type, tgt.Options = base.Name, base.Type, o
 	if tgt.OnStatement == nil {
-		tgt.OnStatement = e.sent.add
+		tgt.OnStatement = e.sent.Add
 	}
 	if tgt.Threads == 0 {
 		tgt.Threads = 4

@@ -256,71 +256,6 @@ func TestExecMultipleStatements(t *testing.T) {
 	}
 }
 
-func TestLock(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	other := e.open(adapter.Target{})
-
-	release, err := e.a.Lock(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := other.Lock(ctx, false); !errors.Is(err, adapter.ErrLocked) {
-		t.Fatalf("second run without waiting: %v, want ErrLocked", err)
-	}
-	// Waiting ends with the context.
-	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	_, err = other.Lock(wctx, true)
-	cancel()
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("waiting second run: %v, want deadline exceeded", err)
-	}
-
-	// A waiting run gets the lock once the first releases it.
-	got := make(chan error, 1)
-	var release2 func()
-	go func() {
-		var err error
-		release2, err = other.Lock(ctx, true)
-		got <- err
-	}()
-	waitFor(t, func() bool {
-		return len(e.rows("select 1 from pg_locks where locktype = 'advisory' and not granted")) == 1
-	})
-	release()
-	release() // idempotent
-	if err := <-got; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.a.Lock(ctx, false); !errors.Is(err, adapter.ErrLocked) {
-		t.Fatalf("lock taken over by the second run: %v, want ErrLocked", err)
-	}
-	release2()
-	r3, err := e.a.Lock(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Close frees a lock that was never released.
-	e.a.Close()
-	r3()
-	if _, err := other.Lock(ctx, false); err != nil {
-		t.Fatalf("after Close: %v", err)
-	}
-}
-
-// waitFor polls cond until it holds; it fails the test after a generous
-// limit rather than asserting on timing.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestSettingsApplyToEverySession(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -344,7 +279,8 @@ func TestSettingsApplyToEverySession(t *testing.T) {
 	}
 
 	for name, want := range map[string]string{"no_such_parameter": "no_such_parameter", "bad name": `invalid setting name "bad name"`} {
-		tgt := adapter.Target{Name: "pg", Type: "postgres", Settings: map[string]string{name: "1"}, Options: Options{DSN: e.db.DSN}}
+		tgt := testTarget(e.db.DSN)
+		tgt.Settings = map[string]string{name: "1"}
 		b, err := Open(ctx, tgt)
 		if err == nil {
 			b.Close()

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,19 +11,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 )
-
-func writeFile(t *testing.T, root, rel, content string) string {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // duckCopy writes the result of a DuckDB query to path with COPY.
 func duckCopy(t *testing.T, query, path, format string) {
@@ -72,10 +60,10 @@ func columnsOfRel(t *testing.T, e *env, r adapter.Relation) []string {
 
 func TestLoadSeed(t *testing.T) {
 	root := t.TempDir()
-	csvFile := writeFile(t, root, "seeds/invoices.csv", "id,customer,amount,day,paid\n1,C1,10.50,2024-01-31,true\n2,C2,,2024-02-29,false\n")
-	bigFile := writeFile(t, root, "seeds/big.csv", "h\n170141183460469231731687303715884105727\n-170141183460469231731687303715884105728\n")
-	jsonFile := writeFile(t, root, "seeds/events.json", `[{"id": 1, "tags": ["a", "b"], "meta": {"k": "v"}, "at": "2024-05-28T13:14:15"}, {"id": 2, "tags": [], "meta": null, "at": null}]`)
-	jsonlFile := writeFile(t, root, "seeds/lines.json", "{\"n\": 1}\n{\"n\": 2}\n")
+	csvFile := adaptertest.WriteFile(t, root, "seeds/invoices.csv", "id,customer,amount,day,paid\n1,C1,10.50,2024-01-31,true\n2,C2,,2024-02-29,false\n")
+	bigFile := adaptertest.WriteFile(t, root, "seeds/big.csv", "h\n170141183460469231731687303715884105727\n-170141183460469231731687303715884105728\n")
+	jsonFile := adaptertest.WriteFile(t, root, "seeds/events.json", `[{"id": 1, "tags": ["a", "b"], "meta": {"k": "v"}, "at": "2024-05-28T13:14:15"}, {"id": 2, "tags": [], "meta": null, "at": null}]`)
+	jsonlFile := adaptertest.WriteFile(t, root, "seeds/lines.json", "{\"n\": 1}\n{\"n\": 2}\n")
 	parquetFile := filepath.Join(root, "seeds", "types.parquet")
 	duckCopy(t, `select 1::tinyint as i1, 2::smallint as i2, 3::integer as i4, 4::bigint as i8, 200::utinyint as u1,
 		4000000000::uinteger as u4, 18446744073709551615::ubigint as u8,
@@ -87,8 +75,8 @@ func TestLoadSeed(t *testing.T) {
 		null::integer as nothing`, parquetFile, "parquet")
 	xlsxFile := filepath.Join(root, "seeds", "budget.xlsx")
 	writeXLSX(t, xlsxFile, [][]any{{"dept", "budget"}, {"ops", 100}, {"dev", 250.5}})
-	hour13 := writeFile(t, root, "seeds/chatbot/hour=13.json", `[{"q": "hi"}]`)
-	hour14 := writeFile(t, root, "seeds/chatbot/hour=14.json", `[{"q": "bye"}, {"q": "again"}]`)
+	hour13 := adaptertest.WriteFile(t, root, "seeds/chatbot/hour=13.json", `[{"q": "hi"}]`)
+	hour14 := adaptertest.WriteFile(t, root, "seeds/chatbot/hour=14.json", `[{"q": "bye"}, {"q": "again"}]`)
 
 	tests := []struct {
 		name     string
@@ -169,7 +157,7 @@ func TestLoadSeed(t *testing.T) {
 			s := tt.seed
 			s.Relation, s.Root = rel("seeds", "t"), root
 			// SeedColumns tells the table's columns without creating it.
-			e.sent.reset()
+			e.sent.Reset()
 			described, err := e.a.SeedColumns(context.Background(), s)
 			if err != nil {
 				t.Fatal(err)
@@ -181,7 +169,7 @@ func TestLoadSeed(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.wantCols) {
 				t.Errorf("SeedColumns:\n got %q\nwant %q", got, tt.wantCols)
 			}
-			if sent := e.sent.all(); len(sent) != 0 {
+			if sent := e.sent.All(); len(sent) != 0 {
 				t.Errorf("SeedColumns sent statements: %q", sent)
 			}
 			res, err := e.a.LoadSeed(context.Background(), s)
@@ -196,8 +184,8 @@ func TestLoadSeed(t *testing.T) {
 				t.Errorf("result %+v", res)
 			}
 			// Rows travel by COPY, never by INSERT.
-			if len(e.sent.matching(`copy "seeds"."t__ingot_tmp" (`)) != 1 || len(e.sent.matching("INSERT")) != 0 {
-				t.Errorf("statements sent: %q", e.sent.all())
+			if len(e.sent.Matching(`copy "seeds"."t__ingot_tmp" (`)) != 1 || len(e.sent.Matching("INSERT")) != 0 {
+				t.Errorf("statements sent: %q", e.sent.All())
 			}
 			if l := e.leftovers(); len(l) > 0 {
 				t.Errorf("leftovers: %v", l)
@@ -210,7 +198,7 @@ func TestLoadSeedReplaces(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	root := t.TempDir()
-	file := writeFile(t, root, "seeds/s.csv", "a,b\n1,x\n")
+	file := adaptertest.WriteFile(t, root, "seeds/s.csv", "a,b\n1,x\n")
 	s := adapter.Seed{Relation: rel("seeds", "s"), Root: root, Files: []string{file}, Format: "csv"}
 	if _, err := e.a.LoadSeed(ctx, s); err != nil {
 		t.Fatal(err)
@@ -218,21 +206,21 @@ func TestLoadSeedReplaces(t *testing.T) {
 	e.exec(`create view public.over_seed as select a from seeds.s`)
 
 	// A malformed file names its line and leaves the old table.
-	writeFile(t, root, "seeds/s.csv", "a,b\n2,y\n3,z,extra\n")
+	adaptertest.WriteFile(t, root, "seeds/s.csv", "a,b\n2,y\n3,z,extra\n")
 	_, err := e.a.LoadSeed(ctx, s)
 	if err == nil || !strings.Contains(err.Error(), "seeds/s.csv:3") || !strings.HasPrefix(err.Error(), "seed seeds.s: ") {
 		t.Errorf("err = %v, want the file and line", err)
 	}
 	e.wantRows(`select * from seeds.s`, "1|x")
 
-	writeFile(t, root, "seeds/s.csv", "a,b\n1,notanumber\n")
+	adaptertest.WriteFile(t, root, "seeds/s.csv", "a,b\n1,notanumber\n")
 	if _, err := e.a.LoadSeed(ctx, adapter.Seed{Relation: s.Relation, Root: root, Files: s.Files, Format: "csv", ColumnTypes: map[string]string{"b": "integer"}}); err == nil {
 		t.Errorf("bad column_types value loaded")
 	}
 	e.wantRows(`select * from seeds.s`, "1|x")
 
 	// A good file replaces the table; the view on it survives.
-	writeFile(t, root, "seeds/s.csv", "a,b\n4,w\n5,v\n")
+	adaptertest.WriteFile(t, root, "seeds/s.csv", "a,b\n4,w\n5,v\n")
 	if _, err := e.a.LoadSeed(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -255,33 +243,4 @@ func TestMapDuckType(t *testing.T) {
 			t.Errorf("%s → %s, want %s", tt.duck, got, tt.pg)
 		}
 	}
-}
-
-func TestLoadSeedHooks(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	root := t.TempDir()
-	file := writeFile(t, root, "seeds/s.csv", "a\n1\n2\n")
-	s := adapter.Seed{Relation: rel("seeds", "s"), Root: root, Files: []string{file}, Format: "csv"}
-	s.Hooks = adapter.Hooks{
-		BeforeBegin: []string{"create table if not exists public.audit (phase text, n bigint)"},
-		PostHooks:   []string{"insert into public.audit select 'post', count(*) from seeds.s"},
-		AfterCommit: []string{"vacuum seeds.s"},
-	}
-	if _, err := e.a.LoadSeed(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	e.wantRows(`select phase, n from public.audit`, "post|2")
-
-	// A failing post-hook rolls the load back, the pre-hook's insert too.
-	writeFile(t, root, "seeds/s.csv", "a\n1\n2\n3\n")
-	s.Hooks = adapter.Hooks{
-		PreHooks:  []string{"insert into public.audit values ('pre', 0)"},
-		PostHooks: []string{"select 1/0"},
-	}
-	if _, err := e.a.LoadSeed(ctx, s); err == nil || !strings.Contains(err.Error(), "post_hook 1 (select 1/0)") {
-		t.Fatalf("err = %v", err)
-	}
-	e.wantRows(`select count(*) from seeds.s`, "2")
-	e.wantRows(`select phase, n from public.audit`, "post|2")
 }

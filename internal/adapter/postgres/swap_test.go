@@ -93,14 +93,14 @@ func TestSwapWaitsForReaders(t *testing.T) {
 	defer done()
 	count(t, tx, "select count(*) from gold.kpis") // holds ACCESS SHARE until it ends
 
-	e.sent.reset()
+	e.sent.Reset()
 	_, err := b.Materialize(context.Background(), kpis(25, adapter.SwapRename))
 	if err == nil || !strings.Contains(err.Error(), "gave up after 1.5s waiting for readers of gold.kpis to finish") {
 		t.Fatalf("rename swap with a reader open: err = %v", err)
 	}
 	// Two attempts: a 1s slice (readers queue behind it at most that long),
 	// then the rest of the 1.5s.
-	slices := e.sent.matching("SET LOCAL lock_timeout = ")
+	slices := e.sent.Matching("SET LOCAL lock_timeout = ")
 	if len(slices) != 2 || slices[0] != "SET LOCAL lock_timeout = 1000" {
 		t.Errorf("lock_timeout slices = %q, want two, the first of 1000 ms", slices)
 	}
