@@ -9,45 +9,43 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 )
 
 // Target is a resolved connection output from profiles.yml. The CLI builds it
 // from the project's profile; adapters never read configuration files.
 type Target struct {
 	Name    string // output name, e.g. "dev" or "pg"
-	Type    string // "duckdb" or "postgres"
+	Type    string // engine name (profiles.yml type), e.g. "duckdb"
 	Threads int
 	// Settings are applied to every connection: SET key = value on DuckDB,
 	// run-time parameters of the session on PostgreSQL (e.g. work_mem).
 	Settings map[string]string
-
-	// duckdb
-	Path string // database file; "" or ":memory:" for in-memory
-
-	// postgres
-	Host           string
-	Port           int
-	User           string
-	Password       string
-	DBName         string
-	SSLMode        string
-	DSN            string // when set, wins over the fields above
-	ConnectTimeout time.Duration
-	PgDuckdb       string // "auto" (default), "on" or "off"
+	// Schema is the profile's schema: the target schema of dbt's schema
+	// rules.
+	Schema string
+	// Options are the engine's own profile keys, as its DecodeOptions
+	// returned them (e.g. duckdb.Options); nil means the engine's defaults.
+	Options Options
 
 	// OnStatement, when set, receives every SQL statement the adapter sends,
 	// before it is sent. Tests use it to check what reaches the server.
 	OnStatement func(sql string)
 }
 
-// Relation is a schema-qualified table or view name.
+// Relation is a table or view name: schema-qualified, and catalog-qualified
+// when Database is set (engines with Caps.Catalogs).
 type Relation struct {
-	Schema string
-	Name   string
+	Database string
+	Schema   string
+	Name     string
 }
 
-func (r Relation) String() string { return r.Schema + "." + r.Name }
+func (r Relation) String() string {
+	if r.Database != "" {
+		return r.Database + "." + r.Schema + "." + r.Name
+	}
+	return r.Schema + "." + r.Name
+}
 
 // Kind of an existing relation.
 type Kind string
@@ -212,10 +210,9 @@ type Info struct {
 // It must be safe for concurrent use by the runner's worker goroutines.
 type Adapter interface {
 	Type() string
+	// Dialect is how the engine spells identifiers and relations.
+	Dialect() Dialect
 	Info(ctx context.Context) (Info, error)
-	// Quote quotes an identifier; RelationSQL renders a quoted relation name.
-	Quote(ident string) string
-	RelationSQL(r Relation) string
 	EnsureSchema(ctx context.Context, schema string) error
 	// Describe reports the kind and columns of a relation; KindNone and no
 	// error when it does not exist.
@@ -241,11 +238,10 @@ type Adapter interface {
 // ErrLocked is returned by Lock when another run holds the target lock.
 var ErrLocked = errors.New("another ingot run holds the lock on this target")
 
-// QuoteIdent double-quotes an identifier, doubling embedded quotes; both
-// engines use the SQL-standard form.
-func QuoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+// QuoteIdent double-quotes an identifier, doubling embedded quotes: the
+// SQL-standard form, which engines spell SQL for DuckDB use (seed readers,
+// unit-test scratch databases) whatever the target's dialect.
+func QuoteIdent(s string) string { return Dialect{}.Quote(s) }
 
 // Maps returns the rows as maps from column name to value, the shape
 // run_query hands to templates.

@@ -65,7 +65,7 @@ func TestCancel(t *testing.T) {
 				t.Errorf("a child of the cancelled model was built:\n%s", out)
 			}
 
-			a, err := duckdb.Open(context.Background(), adapter.Target{Type: "duckdb", Path: filepath.Join(dir, "ingot.duckdb")})
+			a, err := duckdb.Open(context.Background(), adapter.Target{Type: "duckdb", Options: duckdb.Options{Path: filepath.Join(dir, "ingot.duckdb")}})
 			if err != nil {
 				t.Fatal(err)
 			}

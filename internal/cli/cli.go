@@ -38,14 +38,20 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // Main runs the CLI with args (args[0] is the program name) and returns
 // the process exit code.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return MainWith(ctx, Engines(), args, stdin, stdout, stderr)
+}
+
+// MainWith is Main with the engines a run may use (a test registers
+// engines of its own).
+func MainWith(ctx context.Context, engines *adapter.Registry, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ingot: internal error: %v\nPlease report this with the command you ran.\n", r)
 			code = ExitUsage
 		}
 	}()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now}
+	e := &env{engines: engines, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, now: time.Now}
 	app := e.app()
 	err := app.RunContext(ctx, args)
 	if err == nil {
@@ -70,6 +76,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 // env is one invocation's I/O and environment.
 type env struct {
+	engines        *adapter.Registry
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
@@ -171,6 +178,7 @@ func selectors(c *ucli.Context, name string) []string {
 type session struct {
 	proj     *project.Project
 	target   adapter.Target
+	engine   *adapter.Engine // the target's
 	manifest *compile.Manifest
 	started  time.Time
 }
@@ -211,15 +219,16 @@ func (e *env) load(c *ucli.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.LoadTarget(project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv})
+	t, err := p.LoadTarget(profileOpts(c, e))
 	if err != nil {
 		return nil, err
 	}
 	if n := c.Int("threads"); n > 0 {
 		t.Threads = n
 	}
-	s := &session{proj: p, target: t, started: e.now()}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, TargetType: t.Type, Getenv: e.getenv, RunStarted: s.started})
+	eng, _ := e.engines.Lookup(t.Type) // LoadTarget checked the type
+	s := &session{proj: p, target: t, engine: eng, started: e.now()}
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: t.Name, Getenv: e.getenv, RunStarted: s.started}.WithEngine(e.engines, t.Type))
 	if err != nil {
 		return nil, err
 	}

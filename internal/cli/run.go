@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +15,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
-	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
-	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/diag"
@@ -47,17 +46,6 @@ func (e *env) runCommands() []*ucli.Command {
 		e.debugCommand(),
 		e.cleanCommand(),
 	}
-}
-
-// openAdapter connects to the target's engine.
-func openAdapter(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
-	switch t.Type {
-	case "duckdb":
-		return duckdb.Open(ctx, t)
-	case "postgres":
-		return postgres.Open(ctx, t)
-	}
-	return nil, fmt.Errorf("target %s: unsupported type %q", t.Name, t.Type)
 }
 
 // lock takes the target's run lock, saying so when it has to wait.
@@ -96,7 +84,7 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 	// Unit tests alone run in memory: no warehouse file is opened or locked.
 	var a adapter.Adapter
 	if needsWarehouse(s, ids) {
-		a, err = openAdapter(ctx, s.target)
+		a, err = e.engines.Open(ctx, s.target)
 		if err != nil {
 			return err
 		}
@@ -355,17 +343,17 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 	}
 	// The warehouse may live under target/ (path: target/ingot.duckdb); it
 	// is data, not an artifact, so only --warehouse deletes it.
-	warehouse := ""
+	var warehouse []string
 	t, terr := p.LoadTarget(profileOpts(c, e))
-	if terr == nil && t.Type == "duckdb" && t.Path != "" && t.Path != ":memory:" {
-		warehouse = t.Path
+	if lf, ok := t.Options.(adapter.LocalFiles); terr == nil && ok {
+		warehouse = lf.WarehouseFiles()
 	}
 	if c.Bool("warehouse") {
 		if terr != nil {
 			return terr
 		}
-		if warehouse == "" {
-			return &usageError{msg: "--warehouse only removes a DuckDB database file"}
+		if len(warehouse) == 0 {
+			return &usageError{msg: "--warehouse only removes a warehouse kept in local files (a DuckDB database file)"}
 		}
 	}
 	for _, ct := range p.CleanTargets {
@@ -379,7 +367,7 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 			continue
 		}
 		kept, err := removeArtifacts(dir, func(path string) bool {
-			return path == warehouse || path == warehouse+".wal" ||
+			return slices.Contains(warehouse, path) ||
 				strings.HasSuffix(path, ".duckdb") || strings.HasSuffix(path, ".duckdb.wal")
 		})
 		if err != nil {
@@ -395,12 +383,12 @@ func (e *env) cleanCmd(c *ucli.Context) error {
 		fmt.Fprintf(e.stdout, "Removed %s/ but kept the database file %s (--warehouse deletes the target's)\n", name, strings.Join(kept, ", "))
 	}
 	if c.Bool("warehouse") {
-		for _, f := range []string{warehouse, warehouse + ".wal"} {
+		for _, f := range warehouse {
 			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 				return err
 			}
 		}
-		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse)))
+		fmt.Fprintf(e.stdout, "Removed %s\n", filepath.ToSlash(p.Rel(warehouse[0])))
 	}
 	return nil
 }

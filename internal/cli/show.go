@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -31,7 +30,7 @@ func (e *env) loadProject(c *ucli.Context) (*project.Project, error) {
 }
 
 func profileOpts(c *ucli.Context, e *env) project.ProfileOptions {
-	return project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv}
+	return project.ProfileOptions{Dir: flag(c, "profiles-dir"), Target: flag(c, "target"), Getenv: e.getenv, Engines: e.engines}
 }
 
 func (e *env) showCommand() *ucli.Command {
@@ -87,7 +86,7 @@ func (e *env) showCmd(c *ucli.Context) error {
 		}
 		title = n.Relation.String()
 	}
-	a, err := openAdapter(ctx, s.target)
+	a, err := e.engines.Open(ctx, s.target)
 	if err != nil {
 		return err
 	}
@@ -185,7 +184,7 @@ func (e *env) debugCommand() *ucli.Command {
 			for _, kv := range targetFields(t, p.Rel) {
 				fmt.Fprintf(e.stdout, "  %s: %s\n", kv[0], kv[1])
 			}
-			a, err := openAdapter(c.Context, t)
+			a, err := e.engines.Open(c.Context, t)
 			if err != nil {
 				fmt.Fprintf(e.stdout, "connection: FAILED\n")
 				return err
@@ -214,50 +213,8 @@ func (e *env) debugCommand() *ucli.Command {
 // targetFields lists a target's settings with secrets redacted.
 func targetFields(t adapter.Target, rel func(string) string) [][2]string {
 	out := [][2]string{{"type", t.Type}, {"threads", strconv.Itoa(t.Threads)}}
-	switch t.Type {
-	case "duckdb":
-		path := ":memory:"
-		if t.Path != "" && t.Path != ":memory:" {
-			path = rel(t.Path)
-		}
-		out = append(out, [2]string{"path", path})
-	case "postgres":
-		if t.DSN != "" {
-			out = append(out, [2]string{"dsn", redactDSN(t.DSN, t.Password)})
-		} else {
-			pw := ""
-			if t.Password != "" {
-				pw = "****"
-			}
-			out = append(out, [2]string{"host", t.Host}, [2]string{"port", strconv.Itoa(t.Port)}, [2]string{"user", t.User},
-				[2]string{"password", pw}, [2]string{"dbname", t.DBName}, [2]string{"sslmode", t.SSLMode})
-		}
-		out = append(out, [2]string{"pg_duckdb", t.PgDuckdb})
+	if t.Options != nil {
+		out = append(out, t.Options.Fields(rel)...)
 	}
 	return out
-}
-
-// redactDSN hides passwords in URL (user:pw@) and key=value (password=pw) DSNs.
-func redactDSN(dsn, password string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			cred := rest[:at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				dsn = dsn[:i+3] + cred[:c] + ":****" + rest[at:]
-			}
-		}
-	}
-	var parts []string
-	for _, f := range strings.Fields(dsn) {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			f = "password=****"
-		}
-		parts = append(parts, f)
-	}
-	dsn = strings.Join(parts, " ")
-	if password != "" {
-		dsn = strings.ReplaceAll(dsn, password, "****")
-	}
-	return dsn
 }

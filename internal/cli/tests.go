@@ -23,10 +23,10 @@ func addTests(ctx context.Context, m *compile.Manifest) error {
 // test is a unit test run in memory; fullRefresh is the run's flag.
 func newTester(s *session, a adapter.Adapter, fullRefresh bool) run.Tester {
 	opts := datatest.Options{
-		// Unit tests run in an in-memory DuckDB for a duckdb target (no
-		// warehouse needed), else in scratch schemas of the target so the
-		// model's SQL meets the engine it was written for.
-		UnitInTarget: s.target.Type != "duckdb",
+		// Unit tests run in an in-memory DuckDB when the engine's SQL is
+		// DuckDB's (no warehouse needed), else in scratch schemas of the
+		// target so the model's SQL meets the engine it was written for.
+		UnitInTarget: !s.engine.Dialect.UnitTestsInMemory,
 		WriteSQL: func(n *compile.Node, sql string) (string, error) {
 			path := testSQLPath(s, n)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -38,8 +38,8 @@ func newTester(s *session, a adapter.Adapter, fullRefresh bool) run.Tester {
 			return s.proj.Rel(path), nil
 		},
 	}
-	if s.target.Type == "duckdb" {
-		opts.DuckDBSettings = s.target.Settings
+	if !opts.UnitInTarget {
+		opts.Scratch = scratchDB(s.target.Settings)
 	}
 	opts.FullRefresh = fullRefresh
 	return datatest.New(s.manifest, a, opts)
@@ -80,7 +80,7 @@ func safeFileName(s string) string {
 // needsWarehouse reports whether running ids needs the target open: not
 // when every one of them is a unit test that runs in an in-memory DuckDB.
 func needsWarehouse(s *session, ids []string) bool {
-	if s.target.Type != "duckdb" {
+	if !s.engine.Dialect.UnitTestsInMemory {
 		return true
 	}
 	for _, id := range ids {

@@ -34,7 +34,12 @@ const (
 // Options for building a manifest.
 type Options struct {
 	TargetName string
-	TargetType string // "duckdb" or "postgres": picks engine macros and quoting
+	TargetType string // the target's engine name, for templates' target.type
+	// Dialect is the target engine's: it quotes relations and picks the
+	// engine's macro versions.
+	Dialect adapter.Dialect
+	// Engines are what templates know of every registered engine.
+	Engines    template.Engines
 	Getenv     func(string) (string, bool)
 	RunStarted time.Time
 }
@@ -102,7 +107,7 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	if opts.RunStarted.IsZero() {
 		opts.RunStarted = time.Now()
 	}
-	eng, err := template.NewEngine(p.Macros)
+	eng, err := template.NewEngine(p.Macros, opts.Engines)
 	if err != nil {
 		return nil, err
 	}
@@ -461,6 +466,7 @@ func (m *Manifest) context(n *Node, vars map[string]any, incremental bool, query
 		This:          this,
 		TargetName:    m.Opts.TargetName,
 		TargetType:    m.Opts.TargetType,
+		MacroPrefixes: m.Opts.Dialect.MacroPrefixes,
 		Vars:          v,
 		Getenv:        m.Opts.Getenv,
 		IsIncremental: incremental,
@@ -470,9 +476,9 @@ func (m *Manifest) context(n *Node, vars map[string]any, incremental bool, query
 	}
 }
 
-// RelationSQL quotes a relation the way both engines accept.
+// RelationSQL quotes a relation in the target's dialect.
 func (m *Manifest) RelationSQL(r adapter.Relation) string {
-	return adapter.QuoteIdent(r.Schema) + "." + adapter.QuoteIdent(r.Name)
+	return m.Opts.Dialect.RelationSQL(r)
 }
 
 // EphemeralName is the CTE name an ephemeral model is inlined as.
@@ -665,4 +671,15 @@ func (m *Manifest) RenderInline(ctx context.Context, name, text string) (string,
 		return "", err
 	}
 	return m.renderWithCTEs(ctx, n, RenderOptions{})
+}
+
+// WithEngine returns o for a target of engine name from reg: its name and
+// dialect, and what templates know of every engine of reg.
+func (o Options) WithEngine(reg *adapter.Registry, name string) Options {
+	o.TargetType = name
+	if e, ok := reg.Lookup(name); ok {
+		o.Dialect = e.Dialect
+	}
+	o.Engines = template.Engines{MacroPrefixes: reg.MacroPrefixes(), MaxIdentifierBytes: reg.MaxIdentifierBytes()}
+	return o
 }

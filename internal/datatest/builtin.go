@@ -36,6 +36,7 @@ type query struct {
 	Args       map[string]any
 	To         string // relationships: from-item of the parent relation
 	RunStarted time.Time
+	Dialect    adapter.Dialect // the target's, for quoting column names
 }
 
 // builtins are ingot's generic tests by name.
@@ -68,7 +69,7 @@ func builtins() map[string]*builtin {
 		{Name: "relationships", Column: true,
 			Args: []argSpec{{Name: "to", Required: true, Check: isString}, {Name: "field", Required: true, Check: isString}},
 			Build: func(q query) string {
-				field := quoteColumn(scalarText(q.Args["field"]))
+				field := quoteColumn(q.Dialect, scalarText(q.Args["field"]))
 				return fmt.Sprintf("with child as (\n  select %[2]s as from_field\n  from %[1]s as t\n  where %[2]s is not null\n),\n"+
 					"parent as (\n  select %[4]s as to_field\n  from %[3]s as p\n)\n"+
 					"select child.from_field\nfrom child\nleft join parent on child.from_field = parent.to_field\nwhere parent.to_field is null",
@@ -89,7 +90,7 @@ func builtins() map[string]*builtin {
 				raw := q.Args["combination_of_columns"].([]any)
 				cols := make([]string, len(raw))
 				for i, c := range raw {
-					cols[i] = quoteColumn(scalarText(c))
+					cols[i] = quoteColumn(q.Dialect, scalarText(c))
 				}
 				list := strings.Join(cols, ", ")
 				return fmt.Sprintf("select %[2]s, count(*) as n_records\nfrom %[1]s as t\ngroup by %[2]s\nhaving count(*) > 1", q.Rel, list)
@@ -128,7 +129,7 @@ func builtins() map[string]*builtin {
 			Build: func(q query) string {
 				field := q.Column
 				if f, ok := q.Args["field"]; ok && f != nil {
-					field = quoteColumn(scalarText(f))
+					field = quoteColumn(q.Dialect, scalarText(f))
 				}
 				n, _ := asInt(q.Args["interval"])
 				part := strings.TrimSuffix(strings.ToLower(scalarText(q.Args["datepart"])), "s")
@@ -247,12 +248,12 @@ func rangeBound(v any) string {
 
 var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*$`)
 
-// quoteColumn quotes a column name as written, so reserved words and mixed
-// case work on both engines. Something that is not a plain name but looks
-// like an expression (it has parentheses) is used as it is.
-func quoteColumn(name string) string {
+// quoteColumn quotes a column name as written in dialect d, so reserved
+// words and mixed case work on every engine. Something that is not a plain
+// name but looks like an expression (it has parentheses) is used as it is.
+func quoteColumn(d adapter.Dialect, name string) string {
 	if plainIdent.MatchString(name) || !strings.ContainsAny(name, "()") {
-		return adapter.QuoteIdent(name)
+		return d.Quote(name)
 	}
 	return name
 }

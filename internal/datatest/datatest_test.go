@@ -145,7 +145,7 @@ func TestGenericTests(t *testing.T) {
 				t.Fatalf("planned %v, want one test", ids)
 			}
 			a := warehouse(t, m)
-			tr := New(m, a, Options{})
+			tr := New(m, a, Options{Scratch: scratch})
 			res := tr.RunTest(context.Background(), m.Nodes[ids[0]])
 			if res.Err != nil {
 				t.Fatalf("error: %v\nSQL:\n%s", res.Err, res.SQL)
@@ -171,7 +171,7 @@ func TestSingularAndMacroTests(t *testing.T) {
 		"models/silver/_silver.yml": "models:\n  - name: orders\n    tests:\n      - same_count: {other: ref(\"customers\")}\n    columns:\n      - name: amount\n        tests: [{positive: {floor: 0, where: \"order_id > 10\"}}]\n      - name: customer_id\n        tests: [not_null]\n",
 	})
 	a := warehouse(t, m)
-	tr := New(m, a, Options{})
+	tr := New(m, a, Options{Scratch: scratch})
 	tests := []struct {
 		id       string
 		status   string
@@ -213,7 +213,7 @@ func TestStoreFailures(t *testing.T) {
 		"relationships: {to: ref(\"customers\"), field: id, config: {store_failures: true}}") +
 		"      - name: order_id\n        tests: [{unique: {store_failures: true, schema: qa}}]\n"})
 	a := warehouse(t, m)
-	tr := New(m, a, Options{})
+	tr := New(m, a, Options{Scratch: scratch})
 	ctx := context.Background()
 	for id, rel := range map[string]string{"test.relationships_orders_customer_id": "audit.relationships_orders_customer_id", "test.unique_orders_order_id": "qa.unique_orders_order_id"} {
 		res := tr.RunTest(ctx, m.Nodes[id])

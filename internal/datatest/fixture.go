@@ -162,7 +162,7 @@ func typeOr(t, def string) string {
 // the input (NULL when not given) cast to its type, given columns of
 // unknown type typed from their values. sqlCols are the columns of a sql
 // fixture, to line them up the same way.
-func rowsSQL(f fixture, known *relationColumns, engine string, sqlCols []adapter.Column) (string, error) {
+func rowsSQL(f fixture, known *relationColumns, d adapter.Dialect, sqlCols []adapter.Column) (string, error) {
 	type outCol struct {
 		name, typ string
 		src       int // index into the fixture's columns, -1: not given
@@ -212,18 +212,18 @@ func rowsSQL(f fixture, known *relationColumns, engine string, sqlCols []adapter
 			for r, row := range f.Rows {
 				vals[r] = row[cols[i].src]
 			}
-			cols[i].typ = inferType(vals, f.Format == formatCSV, engine)
+			cols[i].typ = inferType(vals, f.Format == formatCSV, d.FloatType)
 		}
 	}
 	sel := make([]string, len(cols))
 	for i, c := range cols {
 		switch {
 		case c.src < 0:
-			sel[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.typ, "varchar"), adapter.QuoteIdent(c.name))
+			sel[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.typ, "varchar"), d.Quote(c.name))
 		case c.typ == "":
-			sel[i] = fmt.Sprintf("v.%s as %s", adapter.QuoteIdent(given[c.src]), adapter.QuoteIdent(c.name))
+			sel[i] = fmt.Sprintf("v.%s as %s", d.Quote(given[c.src]), d.Quote(c.name))
 		default:
-			sel[i] = fmt.Sprintf("cast(v.%s as %s) as %s", adapter.QuoteIdent(given[c.src]), c.typ, adapter.QuoteIdent(c.name))
+			sel[i] = fmt.Sprintf("cast(v.%s as %s) as %s", d.Quote(given[c.src]), c.typ, d.Quote(c.name))
 		}
 	}
 	if f.Format == formatSQL {
@@ -231,7 +231,7 @@ func rowsSQL(f fixture, known *relationColumns, engine string, sqlCols []adapter
 	}
 	if len(f.Rows) == 0 || len(given) == 0 {
 		for i, c := range cols {
-			sel[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.typ, "varchar"), adapter.QuoteIdent(c.name))
+			sel[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.typ, "varchar"), d.Quote(c.name))
 		}
 		return "select " + strings.Join(sel, ", ") + " where 1 = 0", nil
 	}
@@ -247,7 +247,7 @@ func rowsSQL(f fixture, known *relationColumns, engine string, sqlCols []adapter
 	}
 	names := make([]string, len(given))
 	for j, g := range given {
-		names[j] = adapter.QuoteIdent(g)
+		names[j] = d.Quote(g)
 	}
 	return fmt.Sprintf("select %s\nfrom (values\n  %s\n) as v(%s)", strings.Join(sel, ", "), strings.Join(tuples, ",\n  "), strings.Join(names, ", ")), nil
 }
@@ -324,7 +324,7 @@ func valueKind(v any, fromCSV bool) int {
 // inferType types a column of fixture values when the input's own type is
 // unknown: numbers, booleans, dates and timestamps are recognised, anything
 // else (or a mix) is text.
-func inferType(vals []any, fromCSV bool, engine string) string {
+func inferType(vals []any, fromCSV bool, floatType string) string {
 	kind := kindNull
 	for _, v := range vals {
 		k := valueKind(v, fromCSV)
@@ -346,11 +346,7 @@ func inferType(vals []any, fromCSV bool, engine string) string {
 	case kindInt:
 		return "bigint"
 	case kindFloat:
-		// PostgreSQL's round(x, n) and friends want numeric, not float.
-		if engine == "postgres" {
-			return "numeric"
-		}
-		return "double"
+		return typeOr(floatType, "double")
 	case kindDate:
 		return "date"
 	case kindTimestamp:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
+	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/project"
@@ -66,7 +67,11 @@ func planFor(t *testing.T, dir, engine string) (*compile.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: "dev", TargetType: engine, RunStarted: time.Date(2024, 5, 6, 12, 0, 0, 0, time.UTC)})
+	engines, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine())
+	if err != nil {
+		return nil, err
+	}
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: "dev", RunStarted: time.Date(2024, 5, 6, 12, 0, 0, 0, time.UTC)}.WithEngine(engines, engine))
 	if err != nil {
 		return nil, err
 	}
@@ -139,4 +144,9 @@ func errText(err error) string {
 		msgs = append(msgs, e.Error())
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// scratch opens unit tests' in-memory DuckDB, as the CLI gives it.
+func scratch(ctx context.Context) (adapter.Adapter, error) {
+	return duckdb.Open(ctx, duckdb.InMemory("unit_tests", map[string]string{"threads": "1"}))
 }

@@ -55,7 +55,7 @@ func TestPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := postgres.Open(ctx, adapter.Target{Type: "postgres", DSN: db.DSN})
+	a, err := postgres.Open(ctx, adapter.Target{Type: "postgres", Options: postgres.Options{DSN: db.DSN}})
 	if err != nil {
 		t.Fatal(err)
 	}

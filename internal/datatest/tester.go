@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
-	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
 	"github.com/ingot-dev/ingot/internal/compile"
 	"github.com/ingot-dev/ingot/internal/run"
 	"github.com/ingot-dev/ingot/internal/textutil"
@@ -26,11 +25,11 @@ type Options struct {
 	// path written; nil writes nothing.
 	WriteSQL func(n *compile.Node, sql string) (string, error)
 	// UnitInTarget runs unit tests in scratch schemas of the warehouse
-	// adapter (dropped afterwards) instead of an in-memory DuckDB.
+	// adapter (dropped afterwards) instead of a scratch database.
 	UnitInTarget bool
-	// DuckDBSettings are applied to the in-memory DuckDB of unit tests (the
-	// duckdb target's settings, e.g. TimeZone).
-	DuckDBSettings map[string]string
+	// Scratch opens the private database unit tests run in when not in
+	// the target (an in-memory DuckDB); it is opened once, on first use.
+	Scratch func(ctx context.Context) (adapter.Adapter, error)
 	// FullRefresh is the run's --full-refresh: incremental seeds will be
 	// loaded whole, so their files say what their columns will be.
 	FullRefresh bool
@@ -44,7 +43,7 @@ type Tester struct {
 	opts Options
 
 	memOnce sync.Once
-	mem     adapter.Adapter // in-memory DuckDB for unit tests
+	mem     adapter.Adapter // scratch database of unit tests
 	memErr  error
 
 	seq     atomic.Int64 // scratch schema numbers
@@ -120,13 +119,13 @@ func (t *Tester) dataSQL(ctx context.Context, n *compile.Node, dt *dataTest) (st
 	}
 	col := ""
 	if dt.Column != "" {
-		col = quoteColumn(dt.Column)
+		col = quoteColumn(t.m.Opts.Dialect, dt.Column)
 	}
 	if dt.Macro {
 		return t.macroSQL(ctx, n, dt, target, rel)
 	}
 	b := builtins()[dt.Generic]
-	q := query{Rel: rel, Column: col, Args: dt.Args, RunStarted: t.m.Opts.RunStarted}
+	q := query{Rel: rel, Column: col, Args: dt.Args, RunStarted: t.m.Opts.RunStarted, Dialect: t.m.Opts.Dialect}
 	if dt.To != "" {
 		if q.To, err = t.fromItem(ctx, t.m.Nodes[dt.To]); err != nil {
 			return "", err
@@ -212,7 +211,7 @@ func (t *Tester) runData(ctx context.Context, n *compile.Node, dt *dataTest) run
 			res.Err = fmt.Errorf("test %s: storing failures: %w", n.Name, err)
 			return res
 		}
-		from = t.a.RelationSQL(rel)
+		from = t.a.Dialect().RelationSQL(rel)
 		stored = rel.String()
 	}
 	rows, err := t.a.Query(ctx, "select count(*) as failures from "+from, 0)
@@ -307,15 +306,13 @@ func (t *Tester) unitDB(ctx context.Context) (adapter.Adapter, error) {
 		return t.a, nil
 	}
 	t.memOnce.Do(func() {
-		// Fixtures are a few rows: one thread each, so that unit tests
-		// running beside a build do not take the build's cores.
-		settings := map[string]string{"threads": "1"}
-		for k, v := range t.opts.DuckDBSettings {
-			settings[k] = v
+		if t.opts.Scratch == nil {
+			t.memErr = errors.New("unit tests need a scratch database, and none was given")
+			return
 		}
-		db, err := duckdb.Open(ctx, adapter.Target{Name: "unit_tests", Type: "duckdb", Settings: settings})
+		db, err := t.opts.Scratch(ctx)
 		if err != nil {
-			t.memErr = fmt.Errorf("opening the in-memory DuckDB for unit tests: %w", err)
+			t.memErr = fmt.Errorf("opening the scratch database for unit tests: %w", err)
 			return
 		}
 		t.mem = db

@@ -216,7 +216,7 @@ func (t *Tester) runUnit(ctx context.Context, n *compile.Node, ut *unitTest) run
 		if err := t.createFixture(ctx, db, rel, g.Fixture, p); err != nil {
 			return fail(fmt.Errorf("input %s: %w", inputName(p), err))
 		}
-		tables[p.ID] = db.RelationSQL(rel)
+		tables[p.ID] = db.Dialect().RelationSQL(rel)
 	}
 	this := ""
 	if ut.This != nil || ut.Incremental {
@@ -228,7 +228,7 @@ func (t *Tester) runUnit(ctx context.Context, n *compile.Node, ut *unitTest) run
 		if err := t.createFixture(ctx, db, rel, f, model); err != nil {
 			return fail(fmt.Errorf("input this: %w", err))
 		}
-		this = db.RelationSQL(rel)
+		this = db.Dialect().RelationSQL(rel)
 	}
 
 	// Inputs that are not given become empty tables with their columns;
@@ -254,9 +254,9 @@ func (t *Tester) runUnit(ctx context.Context, n *compile.Node, ut *unitTest) run
 			if overrideErr == nil {
 				overrideErr = fmt.Errorf("input %s (not given, so an empty table): %w", inputName(p), err)
 			}
-			return db.RelationSQL(rel), true
+			return db.Dialect().RelationSQL(rel), true
 		}
-		tables[p.ID] = db.RelationSQL(rel)
+		tables[p.ID] = db.Dialect().RelationSQL(rel)
 		return tables[p.ID], true
 	}
 	sql, err := t.m.Render(ctx, model.ID, compile.RenderOptions{
@@ -407,7 +407,7 @@ func (t *Tester) createFixture(ctx context.Context, db adapter.Adapter, rel adap
 		}
 		sqlCols = rows.Columns
 	}
-	sql, err := rowsSQL(f, kp, db.Type(), sqlCols)
+	sql, err := rowsSQL(f, kp, db.Dialect(), sqlCols)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,7 @@ func (t *Tester) scratchSchema(ctx context.Context, db adapter.Adapter) (string,
 	drop := func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		_, _ = db.Exec(cctx, "drop schema if exists "+adapter.QuoteIdent(name)+" cascade")
+		_, _ = db.Exec(cctx, "drop schema if exists "+db.Dialect().Quote(name)+" cascade")
 	}
 	return name, drop, nil
 }

@@ -40,7 +40,7 @@ from {{ ref "orders" }}`,
 func runUnits(t *testing.T, unitTests string) (*compile.Manifest, map[string]run.Result) {
 	t.Helper()
 	m := mustPlan(t, unitFiles(unitTests))
-	tr := New(m, nil, Options{})
+	tr := New(m, nil, Options{Scratch: scratch})
 	t.Cleanup(func() { tr.Close() })
 	ids := testIDs(m, TypeUnit)
 	results := make([]run.Result, len(ids))
@@ -323,7 +323,7 @@ func TestUnitTestNeedsNoWarehouse(t *testing.T) {
 	}
 	// Data tests need the warehouse and say so.
 	m2 := mustPlan(t, map[string]string{"models/silver/_silver.yml": genericYML("order_id", "not_null")})
-	res := New(m2, nil, Options{}).RunTest(context.Background(), m2.Nodes["test.not_null_orders_order_id"])
+	res := New(m2, nil, Options{Scratch: scratch}).RunTest(context.Background(), m2.Nodes["test.not_null_orders_order_id"])
 	if res.Status != run.StatusError || !strings.Contains(res.Err.Error(), "needs the warehouse") {
 		t.Errorf("data test without warehouse: %s %v", res.Status, res.Err)
 	}

@@ -155,9 +155,9 @@ func openTarget(t *testing.T, dir, dsn string) adapter.Adapter {
 	var db adapter.Adapter
 	var err error
 	if dsn != "" {
-		db, err = postgres.Open(ctx, adapter.Target{Type: "postgres", DSN: dsn, PgDuckdb: "off"})
+		db, err = postgres.Open(ctx, adapter.Target{Type: "postgres", Options: postgres.Options{DSN: dsn, PgDuckdb: "off"}})
 	} else {
-		db, err = duckdb.Open(ctx, adapter.Target{Type: "duckdb", Path: filepath.Join(dir, "inc.duckdb")})
+		db, err = duckdb.Open(ctx, adapter.Target{Type: "duckdb", Options: duckdb.Options{Path: filepath.Join(dir, "inc.duckdb")}})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +175,7 @@ func snapshot(t *testing.T, dir, dsn string) map[string]*adapter.Rows {
 	out := map[string]*adapter.Rows{}
 	for _, tb := range notificationTables {
 		schema, name, _ := strings.Cut(tb.rel, ".")
-		rows, err := db.Query(ctx, "select "+tb.cols+" from "+db.RelationSQL(adapter.Relation{Schema: schema, Name: name}), 0)
+		rows, err := db.Query(ctx, "select "+tb.cols+" from "+db.Dialect().RelationSQL(adapter.Relation{Schema: schema, Name: name}), 0)
 		if err != nil {
 			t.Fatalf("%s: %v", tb.rel, err)
 		}

@@ -81,12 +81,12 @@ func TestGoldParity(t *testing.T) {
 	ingot(t, dir, "build", "--target", "pg")
 
 	ctx := context.Background()
-	dk, err := duckdb.Open(ctx, adapter.Target{Type: "duckdb", Path: filepath.Join(dir, "parity.duckdb")})
+	dk, err := duckdb.Open(ctx, adapter.Target{Type: "duckdb", Options: duckdb.Options{Path: filepath.Join(dir, "parity.duckdb")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dk.Close()
-	pg, err := postgres.Open(ctx, adapter.Target{Type: "postgres", DSN: db.DSN, PgDuckdb: "off"})
+	pg, err := postgres.Open(ctx, adapter.Target{Type: "postgres", Options: postgres.Options{DSN: db.DSN, PgDuckdb: "off"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestGoldParity(t *testing.T) {
 	for _, name := range tables {
 		t.Run(name, func(t *testing.T) {
 			rel := adapter.Relation{Schema: "gold", Name: name}
-			q := "select * from " + dk.RelationSQL(rel)
+			q := "select * from " + dk.Dialect().RelationSQL(rel)
 			a, err := dk.Query(ctx, q, 0)
 			if err != nil {
 				t.Fatal(err)

@@ -126,7 +126,7 @@ func TestRunLockWaitsThenGivesUp(t *testing.T) {
 	db := pgtest.New(t)
 	dir := project(t, db, db.Password)
 	ctx := context.Background()
-	holder, err := postgres.Open(ctx, adapter.Target{Type: "postgres", DSN: db.DSN, PgDuckdb: "off"})
+	holder, err := postgres.Open(ctx, adapter.Target{Type: "postgres", Options: postgres.Options{DSN: db.DSN, PgDuckdb: "off"}})
 	if err != nil {
 		t.Fatal(err)
 	}

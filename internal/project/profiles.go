@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"text/template"
-	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/diag"
@@ -23,37 +27,61 @@ type ProfileOptions struct {
 	Dir    string                      // directory holding profiles.yml ("" = project root)
 	Target string                      // output name ("" = the profile's default)
 	Getenv func(string) (string, bool) // environment lookup for env_var
+	// Engines decode each output's engine-specific keys.
+	Engines *adapter.Registry
 }
 
+// commonOutputKeys are the output keys every engine has; the rest belong
+// to the engine named by type.
+var commonOutputKeys = []string{"type", "threads", "settings", "schema"}
+
+// outputYAML is one output: its common keys, and the node for its engine.
 type outputYAML struct {
-	Type           string            `yaml:"type"`
-	Threads        flexInt           `yaml:"threads"`
-	Path           string            `yaml:"path"`
-	Settings       map[string]string `yaml:"settings"`
-	Host           string            `yaml:"host"`
-	Port           flexInt           `yaml:"port"`
-	User           string            `yaml:"user"`
-	Password       string            `yaml:"password"`
-	DBName         string            `yaml:"dbname"`
-	Database       string            `yaml:"database"`
-	SSLMode        string            `yaml:"sslmode"`
-	DSN            string            `yaml:"dsn"`
-	ConnectTimeout flexInt           `yaml:"connect_timeout"`
-	PgDuckdb       string            `yaml:"pg_duckdb"`
-	Schema         string            `yaml:"schema"`
+	Type     string             `yaml:"type"`
+	Threads  adapter.ProfileInt `yaml:"threads"`
+	Settings map[string]string  `yaml:"settings"`
+	Schema   string             `yaml:"schema"`
+	node     ast.Node
 }
 
-var outputKeys = []string{"type", "threads", "path", "settings", "host", "port", "user", "password", "dbname", "database", "sslmode", "dsn", "connect_timeout", "pg_duckdb", "schema"}
+func (o *outputYAML) UnmarshalYAML(node ast.Node) error {
+	o.node = node
+	m, ok := node.(*ast.MappingNode)
+	if !ok {
+		return errors.New("an output is a mapping of keys (type, threads, settings and the engine's own)")
+	}
+	common := &ast.MappingNode{BaseNode: m.BaseNode, Start: m.Start, End: m.End, IsFlowStyle: m.IsFlowStyle}
+	for _, kv := range m.Values {
+		if slices.Contains(commonOutputKeys, kv.Key.String()) {
+			common.Values = append(common.Values, kv)
+		}
+	}
+	type plain outputYAML
+	return yaml.NodeToValue(common, (*plain)(o))
+}
 
 type profileYAML struct {
-	Target  string                `yaml:"target"`
-	Outputs map[string]outputYAML `yaml:"outputs"`
+	Target  string                 `yaml:"target"`
+	Outputs map[string]*outputYAML `yaml:"outputs"`
 }
 
 // LoadTarget reads profiles.yml and returns the chosen output of the
-// project's profile as an adapter target. Relative DuckDB paths are taken
-// from the project root.
+// project's profile as an adapter target, its engine keys decoded by the
+// engine of its type. Relative file paths are taken from the project root.
 func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
+	t, err := p.loadTarget(opts)
+	// The rendered file may hold passwords from the environment: point at
+	// the line but never print it.
+	for _, e := range diag.Flatten(err) {
+		if d, ok := e.(*diag.Error); ok {
+			d.Source = ""
+			d.Err = nil
+		}
+	}
+	return t, err
+}
+
+func (p *Project) loadTarget(opts ProfileOptions) (adapter.Target, error) {
 	dir := opts.Dir
 	if dir == "" {
 		dir = p.Root
@@ -72,15 +100,7 @@ func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
 		return adapter.Target{}, err
 	}
 	var profiles map[string]profileYAML
-	if err := decodeStrict(rel, src, &profiles, append([]string{"target", "outputs"}, outputKeys...)); err != nil {
-		// The rendered file may hold passwords from the environment: point
-		// at the line but never print it.
-		for _, e := range diag.Flatten(err) {
-			if d, ok := e.(*diag.Error); ok {
-				d.Source = ""
-				d.Err = nil
-			}
-		}
+	if err := decodeStrict(rel, src, &profiles, append([]string{"target", "outputs"}, commonOutputKeys...)); err != nil {
 		return adapter.Target{}, err
 	}
 	prof, ok := profiles[p.Profile]
@@ -96,7 +116,7 @@ func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
 		name = prof.Target
 	}
 	out, ok := prof.Outputs[name]
-	if !ok {
+	if !ok || out == nil {
 		msg := fmt.Sprintf("target %q is not an output of profile %q", name, p.Profile)
 		if s := textutil.Suggest(name, sortedKeys(prof.Outputs)); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -104,36 +124,94 @@ func (p *Project) LoadTarget(opts ProfileOptions) (adapter.Target, error) {
 		msg += "; outputs: " + strings.Join(sortedKeys(prof.Outputs), ", ")
 		return adapter.Target{}, &diag.Error{File: rel, Msg: msg}
 	}
-	t := adapter.Target{
-		Name: name, Type: out.Type, Threads: int(out.Threads),
-		Path: out.Path, Settings: out.Settings,
-		Host: out.Host, Port: int(out.Port), User: out.User, Password: out.Password,
-		DBName: out.DBName, SSLMode: out.SSLMode, DSN: out.DSN,
-		ConnectTimeout: time.Duration(out.ConnectTimeout) * time.Second,
-		PgDuckdb:       out.PgDuckdb,
-	}
-	if t.DBName == "" {
-		t.DBName = out.Database
-	}
+	t := adapter.Target{Name: name, Type: out.Type, Threads: int(out.Threads), Settings: out.Settings, Schema: out.Schema}
 	if t.Threads <= 0 {
 		t.Threads = 4
 	}
-	switch t.Type {
-	case "duckdb":
-		if t.Path != "" && t.Path != ":memory:" && !filepath.IsAbs(t.Path) {
-			t.Path = filepath.Join(p.Root, filepath.FromSlash(t.Path))
+	optSrc := &optionSource{p: p, file: rel, src: src, node: out.node.(*ast.MappingNode)}
+	var eng *adapter.Engine
+	if opts.Engines != nil {
+		eng, ok = opts.Engines.Lookup(out.Type)
+	}
+	if eng == nil {
+		supported := "none"
+		if opts.Engines != nil {
+			supported = strings.Join(opts.Engines.Names(), ", ")
 		}
-	case "postgres":
-		if t.PgDuckdb == "" {
-			t.PgDuckdb = "auto"
+		msg := fmt.Sprintf("target %q has type %q; ingot supports %s", name, out.Type, supported)
+		if opts.Engines != nil {
+			if s := textutil.Suggest(out.Type, opts.Engines.Names()); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
 		}
-		if t.PgDuckdb != "auto" && t.PgDuckdb != "on" && t.PgDuckdb != "off" {
-			return t, &diag.Error{File: rel, Msg: fmt.Sprintf("target %q: pg_duckdb must be auto, on or off, not %q", name, t.PgDuckdb)}
-		}
-	default:
-		return t, &diag.Error{File: rel, Msg: fmt.Sprintf("target %q has type %q; ingot supports duckdb and postgres", name, out.Type)}
+		return t, optSrc.Errorf("type", "%s", msg)
+	}
+	if t.Options, err = eng.DecodeOptions(optSrc); err != nil {
+		return t, err
 	}
 	return t, nil
+}
+
+// optionSource is one output of profiles.yml for an engine's DecodeOptions.
+type optionSource struct {
+	p    *Project
+	file string
+	src  []byte
+	node *ast.MappingNode
+}
+
+func (o *optionSource) Decode(v any) error {
+	own := &ast.MappingNode{BaseNode: o.node.BaseNode, Start: o.node.Start, End: o.node.End, IsFlowStyle: o.node.IsFlowStyle}
+	for _, kv := range o.node.Values {
+		if !slices.Contains(commonOutputKeys, kv.Key.String()) {
+			own.Values = append(own.Values, kv)
+		}
+	}
+	if err := yaml.NodeToValue(own, v, yaml.Strict()); err != nil {
+		return yamlError(o.file, o.src, err, append(yamlKeys(v), commonOutputKeys...))
+	}
+	return nil
+}
+
+func (o *optionSource) Errorf(key, format string, args ...any) error {
+	tk := o.node.GetToken()
+	for _, kv := range o.node.Values {
+		if kv.Key.String() == key {
+			tk = kv.GetToken()
+			if kv.Value != nil && kv.Value.GetToken() != nil {
+				tk = kv.Value.GetToken()
+			}
+		}
+	}
+	if tk == nil {
+		return &diag.Error{File: o.file, Msg: fmt.Sprintf(format, args...)}
+	}
+	return diag.At(o.file, o.src, tk.Position.Line, tk.Position.Column, format, args...)
+}
+
+func (o *optionSource) Path(path string) string {
+	if path == "" || path == ":memory:" || filepath.IsAbs(path) || strings.Contains(path, "://") {
+		return path
+	}
+	return filepath.Join(o.p.Root, filepath.FromSlash(path))
+}
+
+// yamlKeys lists the yaml tags of the struct v points at, for suggestions.
+func yamlKeys(v any) []string {
+	rt := reflect.TypeOf(v)
+	for rt != nil && rt.Kind() == reflect.Pointer {
+		rt = rt.Elem()
+	}
+	if rt == nil || rt.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range rt.NumField() {
+		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			out = append(out, tag)
+		}
+	}
+	return out
 }
 
 // renderProfile expands {{ env_var "NAME" "default" }} in profiles.yml.

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
+	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 )
 
 // writeTree writes files (path → content) under a temp dir.
@@ -144,6 +148,10 @@ func TestFindRootWalksUp(t *testing.T) {
 }
 
 func TestLoadTarget(t *testing.T) {
+	engines, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine())
+	if err != nil {
+		t.Fatal(err)
+	}
 	profiles := `default:
   target: dev
   outputs:
@@ -162,21 +170,21 @@ func TestLoadTarget(t *testing.T) {
 	}
 	env := map[string]string{"PGPORT": "6543", "PGPASSWORD": "s3cret"}
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	dev, err := p.LoadTarget(ProfileOptions{Getenv: getenv})
+	dev, err := p.LoadTarget(ProfileOptions{Getenv: getenv, Engines: engines})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dev.Type != "duckdb" || dev.Path != filepath.Join(dir, "wh", "dev.duckdb") || dev.Threads != 4 {
+	if dev.Type != "duckdb" || dev.Options.(duckdb.Options).Path != filepath.Join(dir, "wh", "dev.duckdb") || dev.Threads != 4 {
 		t.Errorf("dev = %+v", dev)
 	}
-	pg, err := p.LoadTarget(ProfileOptions{Target: "pg", Getenv: getenv})
+	pg, err := p.LoadTarget(ProfileOptions{Target: "pg", Getenv: getenv, Engines: engines})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pg.Host != "localhost" || pg.Port != 6543 || pg.Password != "s3cret" || pg.Threads != 8 || pg.PgDuckdb != "auto" {
+	if o := pg.Options.(postgres.Options); o.Host != "localhost" || o.Port != 6543 || o.Password != "s3cret" || pg.Threads != 8 || o.PgDuckdb != "auto" {
 		t.Errorf("pg = %+v", pg)
 	}
-	_, err = p.LoadTarget(ProfileOptions{Target: "pgg", Getenv: getenv})
+	_, err = p.LoadTarget(ProfileOptions{Target: "pgg", Getenv: getenv, Engines: engines})
 	if err == nil || !strings.Contains(err.Error(), `target "pgg" is not an output of profile "default" (did you mean "pg"?)`) {
 		t.Errorf("unknown target error = %v", err)
 	}

@@ -69,7 +69,7 @@ func TestRenderIsolation(t *testing.T) {
 // A macro naming a template that is not a macro makes every render use a
 // fresh set, so a model's own helper still resolves only in that model.
 func TestRenderMacroNamingModelTemplate(t *testing.T) {
-	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(`{{ define "wrap" }}[{{ template "helper" }}]{{ end }}`)}})
+	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(`{{ define "wrap" }}[{{ template "helper" }}]{{ end }}`)}}, testEngines)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,16 +30,25 @@ import (
 // builtins are ingot's template functions; macros may not take these names.
 var builtinNames = []string{"ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "run_query", "today", "run_started_at", "identifier", "return"}
 
-// enginePrefixes are the engine-specific macro name prefixes dispatched on.
-var enginePrefixes = []string{"duckdb__", "postgres__", "default__"}
+// Engines is what templates know of the warehouse engines ingot has.
+type Engines struct {
+	// MacroPrefixes are every engine's macro prefixes ("duckdb" for
+	// duckdb__x): a macro named with one, or with default__, is a version
+	// of the unprefixed macro.
+	MacroPrefixes []string
+	// MaxIdentifierBytes is the length identifier cuts names to, the
+	// smallest limit of the engines (0: no limit).
+	MaxIdentifierBytes int
+}
 
 // Engine holds the parsed macros of a project; it is safe for concurrent
 // use once built.
 type Engine struct {
-	base    *template.Template
-	sources map[string][]byte // template name → file content, for error lines
-	macros  map[string]bool   // every defined macro name
-	callers []string          // function names bound to macros (after dispatch)
+	base     *template.Template
+	maxIdent int               // Engines.MaxIdentifierBytes
+	sources  map[string][]byte // template name → file content, for error lines
+	macros   map[string]bool   // every defined macro name
+	callers  []string          // function names bound to macros (after dispatch)
 
 	// parseFuncs are the function names a template may call, for parsing
 	// models straight into trees: cloning base per model would copy its
@@ -68,8 +77,12 @@ var defineRe = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"`)
 
 // NewEngine parses macro files. Macro names are found first so models and
 // macros can call any macro as a function.
-func NewEngine(macroFiles []*project.File) (*Engine, error) {
-	e := &Engine{sources: map[string][]byte{}, macros: map[string]bool{}}
+func NewEngine(macroFiles []*project.File, engines Engines) (*Engine, error) {
+	e := &Engine{sources: map[string][]byte{}, macros: map[string]bool{}, maxIdent: engines.MaxIdentifierBytes}
+	prefixes := []string{"default__"}
+	for _, p := range engines.MacroPrefixes {
+		prefixes = append(prefixes, p+"__")
+	}
 	var errs diag.List
 	builtin := map[string]bool{}
 	for _, b := range append(builtinNames, loopStepFunc) {
@@ -81,7 +94,7 @@ func NewEngine(macroFiles []*project.File) (*Engine, error) {
 		for _, m := range defineRe.FindAllSubmatchIndex(f.Src, -1) {
 			name := string(f.Src[m[2]:m[3]])
 			base := name
-			for _, p := range enginePrefixes {
+			for _, p := range prefixes {
 				base = strings.TrimPrefix(base, p)
 			}
 			line := bytes.Count(f.Src[:m[0]], []byte("\n")) + 1
@@ -332,10 +345,13 @@ type Resolver interface {
 
 // Context is everything a render may look at.
 type Context struct {
-	Model         map[string]any // name, schema, path
-	This          string
-	TargetName    string
-	TargetType    string
+	Model      map[string]any // name, schema, path
+	This       string
+	TargetName string
+	TargetType string
+	// MacroPrefixes are the target engine's macro prefixes, tried in order
+	// before default__ (Dialect.MacroPrefixes).
+	MacroPrefixes []string
 	Vars          map[string]any
 	Getenv        func(string) (string, bool)
 	IsIncremental bool
@@ -468,7 +484,7 @@ func funcsOf(cur func() *renderer) template.FuncMap {
 		"run_query":      func(sql string) ([]map[string]any, error) { return cur().runQuery(sql) },
 		"today":          func() string { return cur().c.RunStarted.UTC().Format("2006-01-02") },
 		"run_started_at": func() string { return cur().c.RunStarted.UTC().Format("2006-01-02 15:04:05") },
-		"identifier":     identifier,
+		"identifier":     func(name string) string { return identifier(name, cur().e.maxIdent) },
 		"return":         func(v any) any { return v },
 		loopStepFunc:     func() (string, error) { return "", cur().loopStep() },
 		"repeat":         boundedRepeat,
@@ -479,21 +495,18 @@ func funcsOf(cur func() *renderer) template.FuncMap {
 	}
 }
 
-// maxIdentifierBytes is the longest name PostgreSQL keeps (NAMEDATALEN - 1);
-// it cuts longer ones, where DuckDB keeps them whole.
-const maxIdentifierBytes = 63
-
 // identifier makes a name from data (a column per answer key, say) that
-// both engines spell the same: name itself when it fits in 63 bytes,
-// otherwise its beginning, cut on a character boundary, then "_" and 8 hex
-// characters of its SHA-256, 63 bytes at most, so that long names that
-// share a beginning stay apart.
-func identifier(name string) string {
-	if len(name) <= maxIdentifierBytes {
+// every engine spells the same: name itself when it fits in limit bytes
+// (the smallest limit of the engines: PostgreSQL cuts names at 63 where
+// DuckDB keeps them whole), otherwise its beginning, cut on a character
+// boundary, then "_" and 8 hex characters of its SHA-256, limit bytes at
+// most, so that long names that share a beginning stay apart.
+func identifier(name string, limit int) string {
+	if limit <= 9 || len(name) <= limit {
 		return name
 	}
 	sum := sha256.Sum256([]byte(name))
-	keep := maxIdentifierBytes - 9
+	keep := limit - 9
 	for keep > 0 && !utf8.RuneStart(name[keep]) {
 		keep--
 	}
@@ -613,18 +626,26 @@ func (r *renderer) runQuery(sql string) ([]map[string]any, error) {
 }
 
 // callMacro runs the macro called as function name in this render,
-// dispatching on the target engine: <type>__name, then default__name, then
-// name.
+// dispatching on the target engine: <prefix>__name for each of its macro
+// prefixes, then default__name, then name.
 func (r *renderer) callMacro(name string, args []any) (string, error) {
-	target := name
-	for _, cand := range []string{r.c.TargetType + "__" + name, "default__" + name, name} {
+	target := ""
+	cands := make([]string, 0, len(r.c.MacroPrefixes)+2)
+	for _, p := range r.c.MacroPrefixes {
+		cands = append(cands, p+"__"+name)
+	}
+	for _, cand := range append(cands, "default__"+name, name) {
 		if r.e.macros[cand] {
 			target = cand
 			break
 		}
 	}
-	if !r.e.macros[target] {
-		return "", fmt.Errorf("macro %q has no version for engine %q (define %s__%s or default__%s)", name, r.c.TargetType, r.c.TargetType, name, name)
+	if target == "" {
+		own := r.c.TargetType
+		if len(r.c.MacroPrefixes) > 0 {
+			own = r.c.MacroPrefixes[0]
+		}
+		return "", fmt.Errorf("macro %q has no version for engine %q (define %s__%s or default__%s)", name, r.c.TargetType, own, name, name)
 	}
 	var dot any
 	switch len(args) {

@@ -29,16 +29,20 @@ const exampleMacros = `{{ define "cents" }}({{ . }} / 100.0){{ end }}
 {{ define "duckdb__today_sql" }}current_date{{ end }}
 {{ define "add" }}({{ index . 0 }} + {{ index . 1 }}){{ end }}`
 
+// testEngines are the two engines' macro prefixes and PostgreSQL's name limit.
+var testEngines = Engines{MacroPrefixes: []string{"duckdb", "postgres"}, MaxIdentifierBytes: 63}
+
 func exampleContext(targetType string) Context {
 	return Context{
-		Model:      map[string]any{"name": "example", "schema": "gold"},
-		This:       `"gold"."example"`,
-		TargetName: "dev",
-		TargetType: targetType,
-		Vars:       map[string]any{"as_of": "2024-05-28"},
-		Getenv:     func(string) (string, bool) { return "", false },
-		RunStarted: time.Date(2024, 6, 1, 12, 30, 0, 0, time.UTC),
-		Resolver:   fakeResolver{},
+		Model:         map[string]any{"name": "example", "schema": "gold"},
+		This:          `"gold"."example"`,
+		TargetName:    "dev",
+		TargetType:    targetType,
+		MacroPrefixes: []string{targetType},
+		Vars:          map[string]any{"as_of": "2024-05-28"},
+		Getenv:        func(string) (string, bool) { return "", false },
+		RunStarted:    time.Date(2024, 6, 1, 12, 30, 0, 0, time.UTC),
+		Resolver:      fakeResolver{},
 		Query: func(_ context.Context, sql string) ([]map[string]any, error) {
 			return []map[string]any{{"key": "k"}}, nil
 		},
@@ -47,7 +51,7 @@ func exampleContext(targetType string) Context {
 
 func newEngine(t *testing.T, macros string) *Engine {
 	t.Helper()
-	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}})
+	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}}, testEngines)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +181,7 @@ func TestMacroNameErrors(t *testing.T) {
 		{`{{ define "ok" }}{{ if }}{{ end }}`, "macros/m.sql:1"},
 	}
 	for _, tt := range tests {
-		_, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(tt.src)}})
+		_, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(tt.src)}}, testEngines)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.src, err, tt.want)
 		}
@@ -218,11 +222,11 @@ func TestIdentifier(t *testing.T) {
 		{strings.Repeat("é", 27) + strings.Repeat("x", 10), strings.Repeat("é", 27) + "_e4598c58"},
 	}
 	for _, tt := range tests {
-		got := identifier(tt.name)
+		got := identifier(tt.name, 63)
 		if got != tt.want {
 			t.Errorf("identifier(%q) = %q, want %q", tt.name, got, tt.want)
 		}
-		if len(got) > maxIdentifierBytes || !utf8.ValidString(got) {
+		if len(got) > 63 || !utf8.ValidString(got) {
 			t.Errorf("identifier(%q) = %q: %d bytes, valid UTF-8 %v", tt.name, got, len(got), utf8.ValidString(got))
 		}
 	}

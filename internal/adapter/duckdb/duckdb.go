@@ -46,7 +46,7 @@ var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 // ":memory:" is an in-memory database; otherwise the file's directory is
 // created. t.Settings are applied with SET on every connection.
 func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
-	path := t.Path
+	path := optionsOf(t).Path
 	if path == ":memory:" {
 		path = ""
 	}
@@ -165,15 +165,7 @@ func (a *Adapter) Info(ctx context.Context) (adapter.Info, error) {
 	return adapter.Info{Engine: "duckdb", Version: v, Details: map[string]string{"path": path}}, nil
 }
 
-// Quote implements adapter.Adapter.
-func (a *Adapter) Quote(ident string) string { return adapter.QuoteIdent(ident) }
-
-// RelationSQL implements adapter.Adapter.
-func (a *Adapter) RelationSQL(r adapter.Relation) string { return relSQL(r) }
-
-func relSQL(r adapter.Relation) string {
-	return adapter.QuoteIdent(r.Schema) + "." + adapter.QuoteIdent(r.Name)
-}
+func relSQL(r adapter.Relation) string { return dialect.RelationSQL(r) }
 
 // EnsureSchema implements adapter.Adapter. Schema creation is serialised:
 // two transactions creating the same schema would conflict in DuckDB. No

@@ -21,7 +21,7 @@ import (
 
 func openTest(t *testing.T, path string) *Adapter {
 	t.Helper()
-	a, err := Open(context.Background(), adapter.Target{Name: "dev", Type: "duckdb", Path: path, Threads: 4})
+	a, err := Open(context.Background(), adapter.Target{Name: "dev", Type: "duckdb", Threads: 4, Options: Options{Path: path}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +66,9 @@ func TestOpen(t *testing.T) {
 		wantErr  string
 		wantFile string
 	}{
-		{name: "in memory", target: adapter.Target{Path: ""}},
-		{name: "explicit memory", target: adapter.Target{Path: ":memory:"}},
-		{name: "file in new directory", target: adapter.Target{Path: filepath.Join(dir, "a", "b", "x.duckdb")}, wantFile: filepath.Join(dir, "a", "b", "x.duckdb")},
+		{name: "in memory", target: adapter.Target{Options: Options{Path: ""}}},
+		{name: "explicit memory", target: adapter.Target{Options: Options{Path: ":memory:"}}},
+		{name: "file in new directory", target: adapter.Target{Options: Options{Path: filepath.Join(dir, "a", "b", "x.duckdb")}}, wantFile: filepath.Join(dir, "a", "b", "x.duckdb")},
 		{name: "settings", target: adapter.Target{Settings: map[string]string{"threads": "2", "memory_limit": "1GB"}}},
 		{name: "bad setting name", target: adapter.Target{Settings: map[string]string{"threads; drop": "2"}}, wantErr: `invalid setting name "threads; drop"`},
 		{name: "unknown setting", target: adapter.Target{Settings: map[string]string{"no_such_setting": "2"}}, wantErr: "SET no_such_setting"},
@@ -273,7 +273,7 @@ func TestMaterialize(t *testing.T) {
 					}
 				}
 				if st.rows != nil {
-					got := rowsOf(t, a, "SELECT * FROM "+a.RelationSQL(st.m.Relation)+" ORDER BY ALL")
+					got := rowsOf(t, a, "SELECT * FROM "+a.Dialect().RelationSQL(st.m.Relation)+" ORDER BY ALL")
 					if strings.Join(got, "\n") != strings.Join(st.rows, "\n") {
 						t.Errorf("step %d: rows\n got %q\nwant %q", i, got, st.rows)
 					}
@@ -574,7 +574,7 @@ func TestRelations(t *testing.T) {
 	if kind, cols, err := a.Describe(ctx, rel("main", "missing")); kind != adapter.KindNone || cols != nil || err != nil {
 		t.Errorf("missing relation: %v %v %v", kind, cols, err)
 	}
-	if got := a.RelationSQL(rel(`we"ird`, "x y")); got != `"we""ird"."x y"` {
+	if got := a.Dialect().RelationSQL(rel(`we"ird`, "x y")); got != `"we""ird"."x y"` {
 		t.Errorf("RelationSQL = %s", got)
 	}
 	release, err := a.Lock(ctx, false)
@@ -747,7 +747,7 @@ func TestLockHelper(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process for TestLocked")
 	}
-	a, err := Open(context.Background(), adapter.Target{Path: path})
+	a, err := Open(context.Background(), adapter.Target{Options: Options{Path: path}})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -781,7 +781,7 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("helper: %q, %v", line, err)
 	}
 
-	_, err = Open(context.Background(), adapter.Target{Path: path})
+	_, err = Open(context.Background(), adapter.Target{Options: Options{Path: path}})
 	if err == nil {
 		t.Fatal("opened a file another process holds")
 	}

@@ -69,7 +69,9 @@ func newEnv(t *testing.T) *env {
 // open opens another adapter on the env's database; tgt's DSN is filled in.
 func (e *env) open(tgt adapter.Target) *Adapter {
 	e.t.Helper()
-	tgt.Name, tgt.Type, tgt.DSN = "test", "postgres", e.db.DSN
+	o := optionsOf(tgt)
+	o.DSN = e.db.DSN
+	tgt.Name, tgt.Type, tgt.Options = "test", "postgres", o
 	if tgt.OnStatement == nil {
 		tgt.OnStatement = e.sent.add
 	}

@@ -436,7 +436,7 @@ func TestPgDuckdb(t *testing.T) {
 				fakePgDuckdb(t, e)
 			}
 			sent := &statements{}
-			tgt := adapter.Target{Name: "pg", Type: "postgres", DSN: e.db.DSN, PgDuckdb: tt.mode, OnStatement: sent.add}
+			tgt := adapter.Target{Name: "pg", Type: "postgres", OnStatement: sent.add, Options: Options{DSN: e.db.DSN, PgDuckdb: tt.mode}}
 			a, err := Open(context.Background(), tgt)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

@@ -37,9 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,9 +67,10 @@ const forceExecutionSQL = `SET LOCAL duckdb.force_execution = true`
 // Adapter is an open PostgreSQL target. It is safe for concurrent use.
 type Adapter struct {
 	target  adapter.Target
+	opts    Options
 	pool    *pgxpool.Pool
 	connCfg *pgx.ConnConfig // for the lock's dedicated connection
-	secrets []string        // strings that must never appear in errors
+	secrets adapter.Secrets // strings that must never appear in errors
 
 	serverVersion    string
 	serverVersionNum int
@@ -92,12 +91,9 @@ type Adapter struct {
 
 // Open connects to the target, checks the connection and detects pg_duckdb.
 func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
-	a := &Adapter{target: t}
-	if t.Password != "" {
-		a.secrets = append(a.secrets, t.Password)
-	}
-	a.secrets = append(a.secrets, dsnPassword(t.DSN)...)
-	a.addSecretForms()
+	a := &Adapter{target: t, opts: optionsOf(t)}
+	a.secrets.Add(a.opts.Password)
+	a.secrets.Add(adapter.DSNPasswords(a.opts.DSN)...)
 	if err := a.open(ctx); err != nil {
 		if a.pool != nil {
 			a.pool.Close()
@@ -108,7 +104,7 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 }
 
 func (a *Adapter) open(ctx context.Context) error {
-	mode := a.target.PgDuckdb
+	mode := a.opts.PgDuckdb
 	switch mode {
 	case "":
 		mode = "auto"
@@ -158,8 +154,8 @@ func (a *Adapter) open(ctx context.Context) error {
 // poolConfig builds the pool configuration: the DSN when set, else the
 // target's fields; PG* environment variables fill what neither gives.
 func (a *Adapter) poolConfig() (*pgxpool.Config, error) {
-	t := a.target
-	connString := t.DSN
+	t, o := a.target, a.opts
+	connString := o.DSN
 	if connString == "" {
 		var kv []string
 		add := func(k, v string) {
@@ -167,27 +163,24 @@ func (a *Adapter) poolConfig() (*pgxpool.Config, error) {
 				kv = append(kv, k+"="+quoteConnValue(v))
 			}
 		}
-		add("host", t.Host)
-		if t.Port != 0 {
-			add("port", strconv.Itoa(t.Port))
+		add("host", o.Host)
+		if o.Port != 0 {
+			add("port", strconv.Itoa(o.Port))
 		}
-		add("user", t.User)
-		add("password", t.Password)
-		add("dbname", t.DBName)
-		add("sslmode", t.SSLMode)
+		add("user", o.User)
+		add("password", o.Password)
+		add("dbname", o.DBName)
+		add("sslmode", o.SSLMode)
 		connString = strings.Join(kv, " ")
 	}
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, errors.New("invalid connection settings: " + parseErrorReason(err))
 	}
-	if cfg.ConnConfig.Password != "" {
-		a.secrets = append(a.secrets, cfg.ConnConfig.Password)
-		a.addSecretForms()
-	}
+	a.secrets.Add(cfg.ConnConfig.Password)
 	cc := cfg.ConnConfig
-	if t.ConnectTimeout > 0 {
-		cc.ConnectTimeout = t.ConnectTimeout
+	if o.ConnectTimeout > 0 {
+		cc.ConnectTimeout = o.ConnectTimeout
 	} else if cc.ConnectTimeout == 0 {
 		cc.ConnectTimeout = defaultConnectTimeout
 	}
@@ -253,14 +246,6 @@ func (a *Adapter) pgDuckdbStatus() string {
 	}
 }
 
-// Quote quotes an identifier.
-func (a *Adapter) Quote(ident string) string { return adapter.QuoteIdent(ident) }
-
-// RelationSQL renders "schema"."name".
-func (a *Adapter) RelationSQL(r adapter.Relation) string {
-	return adapter.QuoteIdent(r.Schema) + "." + adapter.QuoteIdent(r.Name)
-}
-
 // EnsureSchema creates a schema unless it exists. Existence is checked first
 // so that a role without CREATE on the database can use existing schemas.
 func (a *Adapter) EnsureSchema(ctx context.Context, schema string) error {
@@ -272,7 +257,7 @@ func (a *Adapter) EnsureSchema(ctx context.Context, schema string) error {
 		return a.redact(fmt.Errorf("schema %s: %w", schema, err))
 	}
 	if !exists {
-		_, err := a.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+a.Quote(schema))
+		_, err := a.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+dialect.Quote(schema))
 		// Two sessions creating the same schema at once race on the catalog.
 		if err != nil && !isSQLState(err, "42P06", "23505") {
 			return a.redact(fmt.Errorf("creating schema %s: %w", schema, withDetail(err)))
@@ -379,7 +364,7 @@ func (a *Adapter) CreateTableAs(ctx context.Context, r adapter.Relation, sql str
 		if err := dropIfExists(ctx, tx, r, ""); err != nil {
 			return err
 		}
-		_, err := execAs(ctx, tx, "CREATE TABLE "+a.RelationSQL(r), sql)
+		_, err := execAs(ctx, tx, "CREATE TABLE "+relationSQL(r), sql)
 		return err
 	})
 	if err != nil {
@@ -531,9 +516,7 @@ func (t tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 func (t tracer) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
 
 // relationSQL renders a quoted relation name.
-func relationSQL(r adapter.Relation) string {
-	return adapter.QuoteIdent(r.Schema) + "." + adapter.QuoteIdent(r.Name)
-}
+func relationSQL(r adapter.Relation) string { return dialect.RelationSQL(r) }
 
 // trimSQL drops trailing semicolons and space, so a model can be wrapped
 // in a statement.
@@ -645,77 +628,5 @@ func parseErrorReason(err error) string {
 	return "the connection string can not be parsed (it is not shown, as it may hold a password)"
 }
 
-// dsnPassword extracts the password of a URL or key=value DSN without
-// parsing it fully, so it can be redacted even when the DSN is invalid.
-func dsnPassword(dsn string) []string {
-	if dsn == "" {
-		return nil
-	}
-	var out []string
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			out = append(out, p)
-		}
-	}
-	if i := strings.Index(dsn, "password="); i >= 0 {
-		v := dsn[i+len("password="):]
-		if strings.HasPrefix(v, "'") {
-			if j := strings.Index(v[1:], "'"); j >= 0 {
-				v = v[1 : j+1]
-			}
-		} else if j := strings.IndexAny(v, " &"); j >= 0 {
-			v = v[:j]
-		}
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// addSecretForms adds the escaped spellings of each secret, longest first,
-// so that a URL-encoded password is redacted too.
-func (a *Adapter) addSecretForms() {
-	seen := map[string]bool{}
-	var all []string
-	for _, s := range a.secrets {
-		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s), url.UserPassword("", s).String()[1:]} {
-			if f != "" && !seen[f] {
-				seen[f] = true
-				all = append(all, f)
-			}
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
-	a.secrets = all
-}
-
-func (a *Adapter) redactString(s string) string {
-	for _, secret := range a.secrets {
-		s = strings.ReplaceAll(s, secret, "xxxxx")
-	}
-	return s
-}
-
-// redact removes the password from an error's message. The result still
-// matches errors.Is for the original chain (context.Canceled, ErrLocked),
-// but does not unwrap, so nothing can print the original message.
-func (a *Adapter) redact(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	clean := a.redactString(msg)
-	if clean == msg {
-		return err
-	}
-	return &redactedError{msg: clean, orig: err}
-}
-
-type redactedError struct {
-	msg  string
-	orig error
-}
-
-func (e *redactedError) Error() string        { return e.msg }
-func (e *redactedError) Is(target error) bool { return errors.Is(e.orig, target) }
+// redact masks the target's passwords in an error's message.
+func (a *Adapter) redact(err error) error { return a.secrets.Error(err) }

@@ -20,19 +20,17 @@ import (
 func TestOpenTargetFields(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	fields := adapter.Target{
-		Name: "pg", Type: "postgres", Host: db.Host, Port: db.Port, User: db.User,
-		Password: db.Password, DBName: db.Name, SSLMode: "disable",
-	}
+	fields := adapter.Target{Name: "pg", Type: "postgres", Options: Options{Host: db.Host, Port: db.Port, User: db.User, Password: db.Password, DBName: db.Name, SSLMode: "disable"}}
 	tests := []struct {
 		name string
 		tgt  func() adapter.Target
 	}{
 		{"fields", func() adapter.Target { return fields }},
 		{"dsn wins over fields", func() adapter.Target {
-			t := fields
-			t.Host, t.Port, t.User, t.Password, t.DBName = "nowhere.invalid", 1, "nobody", "wrong", "nothing"
-			t.DSN = db.DSN
+			t, o := fields, optionsOf(fields)
+			o.Host, o.Port, o.User, o.Password, o.DBName = "nowhere.invalid", 1, "nobody", "wrong", "nothing"
+			o.DSN = db.DSN
+			t.Options = o
 			return t
 		}},
 	}
@@ -65,15 +63,15 @@ func TestPoolConfig(t *testing.T) {
 		wantHost    string
 		wantDB      string
 	}{
-		{"default timeout", adapter.Target{Host: "h", DBName: "d", User: "u"}, defaultConnectTimeout, "h", "d"},
-		{"target timeout", adapter.Target{Host: "h", DBName: "d", User: "u", ConnectTimeout: 3 * time.Second}, 3 * time.Second, "h", "d"},
-		{"dsn timeout", adapter.Target{DSN: "host=x dbname=y user=u connect_timeout=7"}, 7 * time.Second, "x", "y"},
-		{"target timeout over dsn", adapter.Target{DSN: "postgres://u@x/y?connect_timeout=7", ConnectTimeout: time.Second}, time.Second, "x", "y"},
-		{"quoting", adapter.Target{Host: "h", DBName: "it's a db", User: `back\slash`}, defaultConnectTimeout, "h", "it's a db"},
+		{"default timeout", adapter.Target{Options: Options{Host: "h", DBName: "d", User: "u"}}, defaultConnectTimeout, "h", "d"},
+		{"target timeout", adapter.Target{Options: Options{Host: "h", DBName: "d", User: "u", ConnectTimeout: 3 * time.Second}}, 3 * time.Second, "h", "d"},
+		{"dsn timeout", adapter.Target{Options: Options{DSN: "host=x dbname=y user=u connect_timeout=7"}}, 7 * time.Second, "x", "y"},
+		{"target timeout over dsn", adapter.Target{Options: Options{DSN: "postgres://u@x/y?connect_timeout=7", ConnectTimeout: time.Second}}, time.Second, "x", "y"},
+		{"quoting", adapter.Target{Options: Options{Host: "h", DBName: "it's a db", User: `back\slash`}}, defaultConnectTimeout, "h", "it's a db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &Adapter{target: tt.tgt}
+			a := &Adapter{target: tt.tgt, opts: optionsOf(tt.tgt)}
 			cfg, err := a.poolConfig()
 			if err != nil {
 				t.Fatal(err)
@@ -102,15 +100,15 @@ func TestPasswordRedaction(t *testing.T) {
 		name string
 		tgt  adapter.Target
 	}{
-		{"wrong password (fields)", adapter.Target{Host: db.Host, Port: db.Port, User: db.User, Password: secret, DBName: db.Name}},
-		{"wrong password (url dsn)", adapter.Target{DSN: "postgres://" + url.UserPassword(db.User, secret).String() + "@127.0.0.1:" + itoa(db.Port) + "/" + db.Name + "?sslmode=disable"}},
-		{"wrong password (key=value dsn)", adapter.Target{DSN: "host=127.0.0.1 port=" + itoa(db.Port) + " user=" + db.User + " dbname=" + db.Name + " sslmode=disable password=" + quoteConnValue(secret)}},
-		{"unreachable host", adapter.Target{Host: "127.0.0.1", Port: closedPort, User: "u", Password: secret, DBName: "d", SSLMode: "disable"}},
-		{"unresolvable host", adapter.Target{DSN: "postgres://" + url.UserPassword("u", secret).String() + "@host.invalid:5432/d?connect_timeout=2"}},
-		{"invalid dsn", adapter.Target{DSN: "postgres://" + url.UserPassword("u", secret).String() + "@h:notaport/d"}},
-		{"invalid key=value dsn", adapter.Target{DSN: "host=h password='" + secret + "' sslmode=bogus"}},
-		{"unquoted password in key=value dsn", adapter.Target{DSN: "host=h user=u password=" + secret}},
-		{"invalid sslmode", adapter.Target{Host: "h", Password: secret, SSLMode: "bogus"}},
+		{"wrong password (fields)", adapter.Target{Options: Options{Host: db.Host, Port: db.Port, User: db.User, Password: secret, DBName: db.Name}}},
+		{"wrong password (url dsn)", adapter.Target{Options: Options{DSN: "postgres://" + url.UserPassword(db.User, secret).String() + "@127.0.0.1:" + itoa(db.Port) + "/" + db.Name + "?sslmode=disable"}}},
+		{"wrong password (key=value dsn)", adapter.Target{Options: Options{DSN: "host=127.0.0.1 port=" + itoa(db.Port) + " user=" + db.User + " dbname=" + db.Name + " sslmode=disable password=" + quoteConnValue(secret)}}},
+		{"unreachable host", adapter.Target{Options: Options{Host: "127.0.0.1", Port: closedPort, User: "u", Password: secret, DBName: "d", SSLMode: "disable"}}},
+		{"unresolvable host", adapter.Target{Options: Options{DSN: "postgres://" + url.UserPassword("u", secret).String() + "@host.invalid:5432/d?connect_timeout=2"}}},
+		{"invalid dsn", adapter.Target{Options: Options{DSN: "postgres://" + url.UserPassword("u", secret).String() + "@h:notaport/d"}}},
+		{"invalid key=value dsn", adapter.Target{Options: Options{DSN: "host=h password='" + secret + "' sslmode=bogus"}}},
+		{"unquoted password in key=value dsn", adapter.Target{Options: Options{DSN: "host=h user=u password=" + secret}}},
+		{"invalid sslmode", adapter.Target{Options: Options{Host: "h", Password: secret, SSLMode: "bogus"}}},
 	}
 	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.UserPassword("", secret).String()[1:]}
 	for _, tt := range tests {
@@ -145,7 +143,7 @@ func TestPasswordRedaction(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), db.Password) {
 		t.Errorf("error after connect: %v", err)
 	}
-	if !strings.Contains(err.Error(), "no_such_table_xxxxx") {
+	if !strings.Contains(err.Error(), "no_such_table_"+adapter.Mask+"") {
 		t.Errorf("redacted error lost its message: %v", err)
 	}
 }
@@ -153,8 +151,8 @@ func TestPasswordRedaction(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestRedactKeepsErrorIdentity(t *testing.T) {
-	a := &Adapter{secrets: []string{"pw"}}
-	a.addSecretForms()
+	a := &Adapter{}
+	a.secrets.Add("pw")
 	err := a.redact(errors.Join(context.Canceled, errors.New("user:pw")))
 	if strings.Contains(err.Error(), "pw") {
 		t.Errorf("not redacted: %v", err)
@@ -180,7 +178,7 @@ func TestDSNPassword(t *testing.T) {
 		{"host=h", nil},
 	}
 	for _, tt := range tests {
-		got := dsnPassword(tt.dsn)
+		got := adapter.DSNPasswords(tt.dsn)
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 			t.Errorf("dsnPassword(%q) = %q, want %q", tt.dsn, got, tt.want)
 		}
@@ -242,11 +240,10 @@ func TestEnsureSchemaDescribeDrop(t *testing.T) {
 }
 
 func TestQuote(t *testing.T) {
-	a := &Adapter{}
-	if got := a.RelationSQL(rel(`s"x`, "t")); got != `"s""x"."t"` {
+	if got := relationSQL(rel(`s"x`, "t")); got != `"s""x"."t"` {
 		t.Errorf("RelationSQL = %s", got)
 	}
-	if got := a.Quote("a b"); got != `"a b"` {
+	if got := dialect.Quote("a b"); got != `"a b"` {
 		t.Errorf("Quote = %s", got)
 	}
 }
@@ -347,7 +344,7 @@ func TestSettingsApplyToEverySession(t *testing.T) {
 	}
 
 	for name, want := range map[string]string{"no_such_parameter": "no_such_parameter", "bad name": `invalid setting name "bad name"`} {
-		tgt := adapter.Target{Name: "pg", Type: "postgres", DSN: e.db.DSN, Settings: map[string]string{name: "1"}}
+		tgt := adapter.Target{Name: "pg", Type: "postgres", Settings: map[string]string{name: "1"}, Options: Options{DSN: e.db.DSN}}
 		b, err := Open(ctx, tgt)
 		if err == nil {
 			b.Close()

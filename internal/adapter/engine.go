@@ -1,0 +1,229 @@
+package adapter
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Engine is what one warehouse engine tells the rest of ingot about
+// itself. Each engine package returns one from its Engine function; the
+// CLI lists them once in a Registry, and everything that depends on the
+// engine (profile keys, quoting, macro dispatch, unit-test placement, the
+// materialization paths) asks the registry instead of naming engines.
+type Engine struct {
+	// Name is the profiles.yml `type` that selects the engine.
+	Name string
+	// DecodeOptions reads the engine's own keys of a profiles.yml output
+	// (everything but type, threads and settings) and returns its options
+	// value, which Open receives as Target.Options. Unknown keys and bad
+	// values are errors located by src.
+	DecodeOptions func(src OptionSource) (Options, error)
+	// Open connects to a target of this engine.
+	Open    func(ctx context.Context, t Target) (Adapter, error)
+	Dialect Dialect
+	Caps    Caps
+}
+
+// OptionSource is one profiles.yml output as an engine's DecodeOptions
+// sees it. The project package implements it over the parsed file.
+type OptionSource interface {
+	// Decode decodes the engine's keys into v, a pointer to a struct with
+	// yaml tags; a key v has no field for is an error at its line, with
+	// the closest known key suggested.
+	Decode(v any) error
+	// Errorf is an error at key's line of profiles.yml (the output's own
+	// line when key is absent).
+	Errorf(key, format string, args ...any) error
+	// Path resolves a file path given in the profile against the project
+	// root; "" and ":memory:" are returned as they are.
+	Path(p string) string
+}
+
+// Options is an engine's decoded profile options.
+type Options interface {
+	// Fields lists the options for `ingot debug`, secrets masked; rel
+	// turns an absolute path into a project-relative one.
+	Fields(rel func(string) string) [][2]string
+}
+
+// LocalFiles is implemented by options whose warehouse is files on this
+// machine (a DuckDB database), for `ingot clean --warehouse`.
+type LocalFiles interface {
+	WarehouseFiles() []string
+}
+
+// Dialect is how an engine spells SQL that ingot writes.
+type Dialect struct {
+	// QuoteChar opens and closes a quoted identifier; a quote inside is
+	// doubled. `"` (the SQL standard) when empty.
+	QuoteChar string
+	// MacroPrefixes are the macro name prefixes tried, in order, before
+	// default__ when a macro is called: {"duckdb"} makes a call of x use
+	// duckdb__x when it exists. An engine that runs another engine's SQL
+	// lists its own name first and then that engine's.
+	MacroPrefixes []string
+	// MaxIdentifierBytes is the longest name the engine keeps (0: no
+	// limit); the identifier template function cuts names from data to
+	// the smallest limit of all registered engines.
+	MaxIdentifierBytes int
+	// FloatType is the type unit-test fixtures give decimal numbers.
+	FloatType string
+	// UnitTestsInMemory is true when the engine's SQL is DuckDB's, so that
+	// unit tests run in an in-memory DuckDB with no warehouse open; else
+	// they run in scratch schemas of the target.
+	UnitTestsInMemory bool
+}
+
+// Quote quotes an identifier.
+func (d Dialect) Quote(ident string) string {
+	q := d.QuoteChar
+	if q == "" {
+		q = `"`
+	}
+	return q + strings.ReplaceAll(ident, q, q+q) + q
+}
+
+// RelationSQL renders a quoted relation name: database.schema.name, the
+// database omitted when empty.
+func (d Dialect) RelationSQL(r Relation) string {
+	s := d.Quote(r.Schema) + "." + d.Quote(r.Name)
+	if r.Database != "" {
+		s = d.Quote(r.Database) + "." + s
+	}
+	return s
+}
+
+// Caps are what an engine can do; shared code picks a path by them, and
+// what readers of a rebuilt relation see follows from them (ReaderView).
+type Caps struct {
+	// TransactionalDDL: CREATE, DROP and RENAME take effect at commit and
+	// roll back with the transaction.
+	TransactionalDDL bool
+	// AtomicReplace: a rebuilt table or view replaces the old one in one
+	// commit.
+	AtomicReplace bool
+	// Merge: the engine has MERGE; without it the merge strategy is run
+	// as delete+insert, which gives the same rows for a unique key.
+	Merge bool
+	// AdvisoryLock: the run lock is held by the server, so runs from
+	// different machines exclude each other; else it is local to the
+	// process or the database file.
+	AdvisoryLock bool
+	// Catalogs: relations may name a database (catalog) above the schema.
+	Catalogs bool
+}
+
+// ReaderView says what another session reading a relation sees while a
+// run rebuilds it, as the engine's capabilities guarantee.
+func (c Caps) ReaderView() string {
+	switch {
+	case c.AtomicReplace && c.TransactionalDDL:
+		return "the old relation until the rebuild commits, then the new one; never a missing or partial one"
+	case c.AtomicReplace:
+		return "the old relation or the new one; never a partial one"
+	}
+	return "possibly a missing relation for a moment while it is replaced"
+}
+
+// Registry is the set of engines a run can use.
+type Registry struct {
+	engines []*Engine
+}
+
+// NewRegistry lists engines; names must be unique and complete.
+func NewRegistry(engines ...*Engine) (*Registry, error) {
+	seen := map[string]bool{}
+	for _, e := range engines {
+		switch {
+		case e == nil || e.Name == "":
+			return nil, fmt.Errorf("engine registry: an engine has no name")
+		case seen[e.Name]:
+			return nil, fmt.Errorf("engine registry: engine %q registered twice", e.Name)
+		case e.Open == nil || e.DecodeOptions == nil:
+			return nil, fmt.Errorf("engine registry: engine %q lacks Open or DecodeOptions", e.Name)
+		}
+		seen[e.Name] = true
+	}
+	return &Registry{engines: engines}, nil
+}
+
+// Names lists the engines' names, sorted.
+func (r *Registry) Names() []string {
+	out := make([]string, len(r.engines))
+	for i, e := range r.engines {
+		out[i] = e.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Lookup finds an engine by name; ok is false when none has it.
+func (r *Registry) Lookup(name string) (e *Engine, ok bool) {
+	for _, e := range r.engines {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// Open connects to t with its engine.
+func (r *Registry) Open(ctx context.Context, t Target) (Adapter, error) {
+	e, ok := r.Lookup(t.Type)
+	if !ok {
+		return nil, fmt.Errorf("target %s: unsupported type %q (engines: %s)", t.Name, t.Type, strings.Join(r.Names(), ", "))
+	}
+	return e.Open(ctx, t)
+}
+
+// MacroPrefixes lists every engine's macro prefixes, each once: a macro
+// named with one of them (or default__) is a version of the unprefixed one.
+func (r *Registry) MacroPrefixes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range r.engines {
+		for _, p := range e.Dialect.MacroPrefixes {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MaxIdentifierBytes is the smallest identifier limit of the registered
+// engines (0 when none has one), so a name cut to it is spelt the same on
+// every engine.
+func (r *Registry) MaxIdentifierBytes() int {
+	n := 0
+	for _, e := range r.engines {
+		if l := e.Dialect.MaxIdentifierBytes; l > 0 && (n == 0 || l < n) {
+			n = l
+		}
+	}
+	return n
+}
+
+// ProfileInt is a whole number in profiles.yml, written 5432 or "5432"
+// (values from env_var are strings).
+type ProfileInt int
+
+// UnmarshalYAML implements the YAML decoder's bytes unmarshaler.
+func (f *ProfileInt) UnmarshalYAML(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	if s == "" || s == "null" || s == "~" {
+		*f = 0
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*f = ProfileInt(n)
+	return nil
+}
