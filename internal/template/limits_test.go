@@ -23,7 +23,7 @@ func TestRenderLimits(t *testing.T) {
 		{"until", `{{ until 9000000000000000000 }}`, "more than 1000000 values (the limit)"},
 		{"indent", `{{ indent 100000000000 "x" }}`, "(the limit)"},
 	}
-	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}})
+	e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}}, testEngines)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func FuzzRender(f *testing.F) {
 	f.Add(`{{ define "a" }}{{ template "a" . }}{{ end }}`, `{{ template "a" }}`)
 	f.Add(``, `{{ var "x" }}{{ env_var "Y" "d" }}{{ identifier "a b" }}{{ this }}`)
 	f.Fuzz(func(t *testing.T, macros, model string) {
-		e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}})
+		e, err := NewEngine([]*project.File{{Path: "macros/m.sql", Src: []byte(macros)}}, testEngines)
 		if err != nil {
 			return
 		}
