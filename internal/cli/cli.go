@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
@@ -203,13 +202,14 @@ func (e *env) setup(c *ucli.Context) error {
 }
 
 func (e *env) parseVars(c *ucli.Context) (map[string]any, error) {
-	s := flag(c, "vars")
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	var v map[string]any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("--vars must be a YAML mapping like '{as_of: 2024-01-01}': %s", strings.SplitN(err.Error(), "\n", 2)[0])}
+	return decodeVars(flag(c, "vars"))
+}
+
+// decodeVars decodes the --vars argument; its problems are usage errors.
+func decodeVars(s string) (map[string]any, error) {
+	v, err := project.DecodeVars(s)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
 	}
 	return v, nil
 }

@@ -53,6 +53,9 @@ func decodeStrict(file string, src []byte, v any, known []string) error {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return nil
 	}
+	if err := CheckAliases(file, src); err != nil {
+		return err
+	}
 	if err := yaml.UnmarshalWithOptions(src, v, yaml.Strict()); err != nil {
 		return yamlError(file, src, err, known)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -84,7 +85,7 @@ func NewEngine(macroFiles []*project.File, engines Engines) (*Engine, error) {
 	}
 	var errs diag.List
 	builtin := map[string]bool{}
-	for _, b := range builtinNames {
+	for _, b := range append(builtinNames, loopStepFunc) {
 		builtin[b] = true
 	}
 	callers := map[string]bool{}
@@ -142,6 +143,7 @@ func NewEngine(macroFiles []*project.File, engines Engines) (*Engine, error) {
 		if t.Tree == nil {
 			continue
 		}
+		guardLoops(t.Tree.Root)
 		for _, name := range templateCalls(t.Tree.Root) {
 			if e.base.Lookup(name) == nil {
 				e.shareable = false
@@ -228,6 +230,9 @@ func (e *Engine) Parse(name string, src []byte) (*Template, error) {
 	}
 	if errs := findJinja(name, src); len(errs) > 0 {
 		return nil, errs.Err()
+	}
+	for _, t := range trees {
+		guardLoops(t.Root)
 	}
 	out := &Template{Name: name, Src: src, trees: trees}
 	main := trees[name]
@@ -447,7 +452,9 @@ func (e *Engine) Render(ctx context.Context, t *Template, c Context) (*Output, e
 			e.sets.Put(set)
 		}
 	}()
-	var buf bytes.Buffer
+	buf := limitedBuffer{left: &r.outputLeft}
+	r.outputLeft = MaxOutputBytes
+	r.stepsLeft = MaxLoopSteps
 	dot := map[string]any{
 		"target": r.target(),
 		"this":   c.This,
@@ -473,6 +480,10 @@ type renderer struct {
 	tmpl *template.Template
 	out  *Output
 	seen map[string]bool
+	// Budgets of one render (see limits.go).
+	depth      int
+	outputLeft int
+	stepsLeft  int
 }
 
 // funcsOf returns ingot's template functions, each running on the
@@ -492,6 +503,12 @@ func funcsOf(cur func() *renderer) template.FuncMap {
 		"run_started_at": func() string { return cur().c.RunStarted.UTC().Format("2006-01-02 15:04:05") },
 		"identifier":     func(name string) string { return identifier(name, cur().e.maxIdent) },
 		"return":         func(v any) any { return v },
+		loopStepFunc:     func() (string, error) { return "", cur().loopStep() },
+		"repeat":         boundedRepeat,
+		"indent":         boundedIndent,
+		"nindent":        boundedNindent,
+		"until":          boundedUntil,
+		"untilStep":      boundedUntilStep,
 	}
 }
 
@@ -658,8 +675,17 @@ func (r *renderer) callMacro(name string, args []any) (string, error) {
 	default:
 		dot = args
 	}
-	var buf bytes.Buffer
+	if r.depth >= MaxMacroDepth {
+		return "", &limitError{fmt.Sprintf("macro %q: macros call each other more than %d deep (the limit); a macro that calls itself needs a condition that ends the recursion", name, MaxMacroDepth)}
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	buf := limitedBuffer{left: &r.outputLeft}
 	if err := r.tmpl.ExecuteTemplate(&buf, target, dot); err != nil {
+		var le *limitError
+		if errors.As(err, &le) {
+			return "", le // one message, not one location per nested call
+		}
 		if d := diag.FromTemplate(err, "", r.e.source); d.Line > 0 {
 			return "", fmt.Errorf("%s: %s", d.File+":"+fmt.Sprint(d.Line), d.Msg)
 		}
