@@ -155,6 +155,12 @@ func (e *env) execute(c *ucli.Context, command string, kinds []string) error {
 			Threads: s.target.Threads, FailFast: boolFlag(c, "fail-fast"), FullRefresh: boolFlag(c, "full-refresh"),
 			Caps: s.engine.Caps,
 			WriteSQL: func(n *compile.Node, sql string) (string, error) {
+				// As in dbt, run, build and snapshot leave each executed
+				// node's rendered SQL in target/compiled/ as compile would;
+				// the runner renders once and both copies come from it.
+				if err := writeCompiled(s, n, "compiled", sql); err != nil {
+					return "", err
+				}
 				if err := writeCompiled(s, n, "run", sql); err != nil {
 					return "", err
 				}
