@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,4 +123,69 @@ func TestSwapWaitsForReaders(t *testing.T) {
 		t.Errorf("rows swap with new columns: %+v, %v", res, err)
 	}
 	e.wantRows("select * from gold.kpis", "1")
+}
+
+// TestSwapOutwaitsShortReader: a reader holding the table past one
+// lock_timeout slice delays a rename swap, which retries and succeeds once
+// the reader commits, well within its LockTimeout.
+func TestSwapOutwaitsShortReader(t *testing.T) {
+	e := newEnv(t)
+	e.mustMaterialize(kpis(19, ""))
+
+	// The reader commits when the first slice has given up (the adapter
+	// rolls back to its savepoint), not after a sleep: the swap then needs
+	// a second slice however slow the machine, and the generous LockTimeout
+	// leaves room for any number of further ones.
+	firstSliceFailed := make(chan struct{})
+	var once sync.Once
+	signal := func() { once.Do(func() { close(firstSliceFailed) }) }
+	b := e.open(adapter.Target{LockTimeout: time.Minute, OnStatement: func(sql string) {
+		e.sent.Add(sql)
+		if strings.HasPrefix(sql, "ROLLBACK TO SAVEPOINT ingot_swap") {
+			signal()
+		}
+	}})
+
+	tx, done := e.reader("read committed")
+	defer done()
+	count(t, tx, "select count(*) from gold.kpis") // holds ACCESS SHARE until it ends
+	committed := make(chan error, 1)
+	go func() {
+		<-firstSliceFailed
+		committed <- tx.Commit(context.Background())
+	}()
+
+	e.sent.Reset()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := b.Materialize(ctx, kpis(25, adapter.SwapRename))
+	elapsed := time.Since(start)
+	signal() // lets the reader go if the swap never waited
+	if cerr := <-committed; cerr != nil {
+		t.Fatalf("reader commit: %v", cerr)
+	}
+	if err != nil {
+		t.Fatalf("rename swap after the reader committed: %v", err)
+	}
+
+	// Every attempt sets a 1s slice; all but the last gave up and rolled
+	// back to the savepoint.
+	slices := e.sent.Matching("SET LOCAL lock_timeout = ")
+	if len(slices) < 2 || slices[0] != "SET LOCAL lock_timeout = 1000" {
+		t.Errorf("lock_timeout slices = %q, want at least two, the first of 1000 ms", slices)
+	}
+	if rb := e.sent.Matching("ROLLBACK TO SAVEPOINT ingot_swap"); len(rb) != len(slices)-1 {
+		t.Errorf("%d rollbacks to the savepoint for %d slices, want one fewer", len(rb), len(slices))
+	}
+	// A lower bound only: the first slice waited its full lock_timeout.
+	if elapsed < swapLockSlice {
+		t.Errorf("swap took %s, less than one %s slice", elapsed, swapLockSlice)
+	}
+	if got := count(t, e.a.pool, "select count(*) from gold.kpis"); got != 25 {
+		t.Errorf("after the swap the table has %d rows, want the new 25", got)
+	}
+	if l := e.leftovers(); len(l) > 0 {
+		t.Errorf("leftovers: %v", l)
+	}
 }
