@@ -1,7 +1,7 @@
 // Package convert turns a dbt project into an ingot project: dbt_project.yml
 // becomes project.yml, profiles.yml keeps its duckdb and postgres outputs,
-// models, macros, generic and singular tests are translated from Jinja to
-// Go templates, seeds and property files are copied. Whatever has no
+// models, macros, generic and singular tests and snapshots are translated
+// from Jinja to Go templates, seeds and property files are copied. Whatever has no
 // ingot equivalent is left as written and listed by file and line for a
 // person to finish.
 package convert
@@ -96,6 +96,7 @@ func Convert(ctx context.Context, opts Options) (*Result, error) {
 		c.macros,
 		c.tests,
 		c.seeds,
+		c.snapshots,
 		c.writeNodeConfigs,
 		c.leftovers,
 	}
@@ -345,11 +346,9 @@ func (c *conv) seeds(context.Context) error {
 	return nil
 }
 
-// leftovers lists what dbt has and ingot does not: snapshots, analyses,
-// packages.
+// leftovers lists what dbt has and ingot does not: analyses, packages.
 func (c *conv) leftovers(context.Context) error {
 	for _, k := range []struct{ key, msg string }{
-		{"snapshot-paths", "snapshots are not supported by ingot; write the history as an incremental model (not copied)"},
 		{"analysis-paths", "analyses are not supported by ingot; run the query with ingot show --inline (not copied)"},
 	} {
 		files, err := c.files(c.paths[k.key])

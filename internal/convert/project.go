@@ -19,7 +19,7 @@ import (
 
 const dbtProjectFile = "dbt_project.yml"
 
-// pathKeys are dbt's folder keys with their defaults; the first four
+// pathKeys are dbt's folder keys with their defaults; the first five
 // become ingot's, the others are listed by leftovers.
 var pathKeys = []struct {
 	key, old, def string
@@ -51,7 +51,7 @@ func (c *conv) project(src []byte) ([]byte, error) {
 	}
 	c.paths = map[string][]string{}
 	out := yaml.MapSlice{}
-	var models, seeds yaml.MapSlice
+	var models, seeds, snapshots yaml.MapSlice
 	for _, kv := range root.Values {
 		key := kv.Key.String()
 		line := kv.Key.GetToken().Position.Line
@@ -72,6 +72,8 @@ func (c *conv) project(src []byte) ([]byte, error) {
 			models = c.configTree(kv.Value, &tree{kind: "models", known: project.ModelConfigKeys(), top: true})
 		case "seeds":
 			seeds = c.configTree(kv.Value, &tree{kind: "seeds", known: project.SeedConfigKeys(), top: true})
+		case "snapshots":
+			snapshots = c.configTree(kv.Value, &tree{kind: "snapshots", top: true})
 		case "on-run-start", "on-run-end":
 			c.todo(dbtProjectFile, line, 0, "", "%s hooks have no ingot equivalent; put the statements in a transaction: false pre_hook or post_hook of a model (not converted)", key)
 		case "tests", "data_tests":
@@ -95,7 +97,7 @@ func (c *conv) project(src []byte) ([]byte, error) {
 	}
 	// dbt places relations by the profile's schema, not by folder.
 	head := yaml.MapSlice{{Key: "name", Value: c.name}, {Key: "profile", Value: c.profile}, {Key: "schema-rules", Value: project.SchemaDBT}}
-	for _, pk := range pathKeys[:4] {
+	for _, pk := range pathKeys[:5] {
 		if p, ok := c.paths[pk.key]; ok && !slices.Equal(p, []string{pk.def}) {
 			head = append(head, yaml.MapItem{Key: pk.key, Value: p})
 		}
@@ -111,6 +113,9 @@ func (c *conv) project(src []byte) ([]byte, error) {
 	}
 	if len(seeds) > 0 {
 		out = append(out, yaml.MapItem{Key: "seeds", Value: seeds})
+	}
+	if len(snapshots) > 0 {
+		out = append(out, yaml.MapItem{Key: "snapshots", Value: snapshots})
 	}
 	b, err := yaml.MarshalWithOptions(out, yaml.IndentSequence(true))
 	if err != nil {
@@ -185,12 +190,8 @@ func (c *conv) configTree(n ast.Node, t *tree) yaml.MapSlice {
 			}
 			continue
 		}
-		if why := project.UnsupportedConfig(key); why != "" || !slices.Contains(known, key) {
-			msg := "has no ingot equivalent"
-			if why != "" {
-				msg = "is not supported: " + why
-			}
-			c.todo(dbtProjectFile, line, 0, "", "config %s %s (not converted)", key, msg)
+		if why := t.unconverted(key); why != "" {
+			c.todo(dbtProjectFile, line, 0, "", "config %s %s (not converted)", key, why)
 			continue
 		}
 		var v any
@@ -203,13 +204,27 @@ func (c *conv) configTree(n ast.Node, t *tree) yaml.MapSlice {
 	return out
 }
 
-// tree is where configTree is in a models: or seeds: mapping.
+// tree is where configTree is in a models:, seeds: or snapshots: mapping.
 type tree struct {
-	kind  string // models or seeds
-	known []string
-	top   bool   // the mapping right under models:/seeds:
-	dir   string // folder path under the model or seed paths
-	leaf  bool   // the config of one model or seed
+	kind  string   // models, seeds or snapshots
+	known []string // the config keys of models and seeds
+	top   bool     // the mapping right under models:/seeds:
+	dir   string   // folder path under the model or seed paths
+	leaf  bool     // the config of one model or seed
+}
+
+// unconverted says why config key is not converted, or "" when it is.
+func (t *tree) unconverted(key string) string {
+	if t.kind == "snapshots" {
+		return snapshotConfig(key)
+	}
+	if why := project.UnsupportedConfig(key); why != "" {
+		return "is not supported: " + why
+	}
+	if !slices.Contains(t.known, key) {
+		return "has no ingot equivalent"
+	}
+	return ""
 }
 
 // nodeConfig is dbt_project.yml config for one model or seed by name.
@@ -218,12 +233,17 @@ type nodeConfig struct {
 	config           yaml.MapSlice
 }
 
-// nodeFile finds the model or seed file dir (a path under the model or
-// seed paths, without extension) names, relative to Src.
+// nodeFile finds the model, seed or snapshot file dir (a path under the
+// model, seed or snapshot paths, without extension) names, relative to Src.
+// A dbt snapshot is named by its block, not its file; the two agree by
+// convention, and the converted file is named by the block.
 func (c *conv) nodeFile(kind, dir string) (string, bool) {
 	roots, exts := c.paths["model-paths"], []string{".sql"}
-	if kind == "seeds" {
+	switch kind {
+	case "seeds":
 		roots, exts = c.paths["seed-paths"], []string{".csv", ".json", ".jsonl", ".ndjson", ".parquet", ".xlsx"}
+	case "snapshots":
+		roots = c.paths["snapshot-paths"]
 	}
 	if len(roots) == 0 {
 		roots = []string{kind}
@@ -254,7 +274,7 @@ func (c *conv) writeNodeConfigs(context.Context) error {
 	sort.Strings(dirs)
 	for _, d := range dirs {
 		doc := yaml.MapSlice{}
-		for _, kind := range []string{"models", "seeds"} {
+		for _, kind := range []string{"models", "seeds", "snapshots"} {
 			var list []yaml.MapSlice
 			for _, nc := range byDir[d] {
 				if nc.kind == kind {
@@ -269,7 +289,7 @@ func (c *conv) writeNodeConfigs(context.Context) error {
 		if err != nil {
 			return err
 		}
-		head := "# config of single models and seeds from dbt_project.yml, by ingot convert-dbt\n"
+		head := "# config of single models, seeds and snapshots from dbt_project.yml, by ingot convert-dbt\n"
 		if err := c.write(path.Join(d, "_dbt_project_config.yml"), append([]byte(head), b...)); err != nil {
 			return err
 		}
