@@ -13,7 +13,7 @@ import (
 func (e *env) convertCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "convert-dbt",
-		Usage:     "convert a dbt project (Jinja models, macros, tests, seeds, dbt_project.yml, profiles.yml) into an ingot project",
+		Usage:     "convert a dbt project (Jinja models, macros, tests, seeds, snapshots, dbt_project.yml, profiles.yml) into an ingot project",
 		ArgsUsage: "DBT_PROJECT_DIR",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "folder for the ingot project (default: DBT_PROJECT_DIR-ingot); must not exist or be empty"},

@@ -176,11 +176,7 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 			models[i] = nil
 			continue
 		}
-		def := n.Model.Schema
-		if s := n.Config.String("target_schema"); s != "" && n.Kind == KindSnapshot {
-			def = s // dbt before 1.9
-		}
-		schema, err := m.schemaOf(ctx, n, def)
+		schema, err := m.schemaOf(ctx, n, n.Model.Schema)
 		if err != nil {
 			errs.Add(err)
 			continue

@@ -137,3 +137,51 @@ func TestRenderInlineEphemeral(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", sql, want)
 	}
 }
+
+// A snapshot's legacy target_schema is used as written under both rules
+// (dbt does not pass it through generate_schema_name); its schema config is
+// a custom schema like a model's.
+func TestSnapshotSchema(t *testing.T) {
+	files := map[string]string{
+		"snapshots/s1.sql": `{{ config "unique_key" "id" "strategy" "check" "check_cols" "all" "target_schema" "snaps" }}select 1 as id`,
+		"snapshots/s2.sql": `{{ config "unique_key" "id" "strategy" "check" "check_cols" "all" "schema" "hist" }}select 1 as id`,
+		"snapshots/s3.sql": `{{ config "unique_key" "id" "strategy" "check" "check_cols" "all" "schema" "hist" "target_schema" "snaps" }}select 1 as id`,
+		"snapshots/s4.sql": `{{ config "unique_key" "id" "strategy" "check" "check_cols" "all" }}select 1 as id`,
+	}
+	for _, tt := range []struct {
+		rules string
+		want  map[string]string
+	}{
+		{"folders", map[string]string{"s1": "snaps.s1", "s2": "hist.s2", "s3": "hist.s3", "s4": "snapshots.s4"}},
+		{"dbt", map[string]string{"s1": "snaps.s1", "s2": "analytics_hist.s2", "s3": "snaps.s3", "s4": "analytics.s4"}},
+	} {
+		dir := t.TempDir()
+		files["project.yml"] = "name: p\nschema-rules: " + tt.rules + "\n"
+		for p, c := range files {
+			full := filepath.Join(dir, filepath.FromSlash(p))
+			os.MkdirAll(filepath.Dir(full), 0o755)
+			if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := project.Load(context.Background(), project.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Build(context.Background(), p, Options{TargetName: "dev", TargetType: "duckdb", TargetSchema: "analytics"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, n := range m.Nodes {
+			if n.Kind == KindSnapshot {
+				got[n.Name] = n.Relation.String()
+			}
+		}
+		for name, want := range tt.want {
+			if got[name] != want {
+				t.Errorf("%s rules: snapshot %s is %s, want %s", tt.rules, name, got[name], want)
+			}
+		}
+	}
+}

@@ -23,17 +23,29 @@ func (m *Manifest) targetSchema() string {
 	return "main"
 }
 
-// schemaOf is the schema of a model or seed. With schema-rules: folders it
-// is the config "schema" or def (the folder, or "seeds"); with dbt's rules
-// it is the target schema, <target>_<custom> for a custom schema, or what
-// the project's generate_schema_name macro renders.
+// schemaOf is the schema of a model, seed or snapshot. With schema-rules:
+// folders it is the config "schema", a snapshot's "target_schema", or def
+// (the folder, or "seeds"); with dbt's rules it is a snapshot's
+// "target_schema" as written (dbt before 1.9 does not pass it through
+// generate_schema_name), else the target schema, <target>_<custom> for a
+// custom schema, or what the project's generate_schema_name macro renders.
 func (m *Manifest) schemaOf(ctx context.Context, n *Node, def string) (string, error) {
 	custom := n.Config.String("schema")
+	legacy := ""
+	if n.Kind == KindSnapshot {
+		legacy = strings.TrimSpace(n.Config.String("target_schema"))
+	}
 	if m.Project.SchemaRules != project.SchemaDBT {
 		if custom != "" {
 			return custom, nil
 		}
+		if legacy != "" {
+			return legacy, nil
+		}
 		return def, nil
+	}
+	if legacy != "" {
+		return legacy, nil
 	}
 	if !m.hasMacro(schemaMacro) {
 		if custom == "" {

@@ -271,7 +271,7 @@ func unsupportedBlock(word string) string {
 	case "docs":
 		return "{% docs %} blocks belong in a .md file; write the text into the description in the property yml"
 	case "snapshot":
-		return "snapshots are not supported by ingot; write the history table as an incremental model"
+		return `{% snapshot %} blocks belong in ingot's snapshots folder: write the block's query as snapshots/NAME.sql with its config as {{ config "unique_key" … "strategy" … }} (convert-dbt does this for the files in snapshot-paths)`
 	case "materialization":
 		return "custom materializations are not supported; use view, table, incremental or ephemeral"
 	}

@@ -86,6 +86,7 @@ func TestTranslateProblems(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"{{ dbt_utils.star(ref('x')) }}", "1:1: dbt_utils.star is a dbt package macro"},
 		{"x\n  {% call statement('a') %}select 1{% endcall %}", "2:3: {% call %} blocks"},
+		{"x\n{% snapshot s %}select 1{% endsnapshot %}", "2:1: {% snapshot %} blocks belong in ingot's snapshots folder: write the block's query as snapshots/NAME.sql"},
 		{"{% set s %}x{% endset %}", "1:1: {% set s %}…{% endset %} captures text"},
 		{"{{ nope(1) }}", "1:1: unknown macro or function nope"},
 		{"{{ this.schema }}", "1:1: this.schema has no ingot equivalent"},
