@@ -39,6 +39,7 @@ import (
 
 	"github.com/ingot-dev/ingot/bench/compile/benchproc"
 	"github.com/ingot-dev/ingot/bench/notifications/eventgen"
+	"github.com/ingot-dev/ingot/internal/exampletest"
 )
 
 func main() {
@@ -128,7 +129,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	cfg := eventgen.Defaults(o.n)
 	cfg.Customers = o.customers
 	fmt.Fprintf(stdout, "writing %d events ...\n", o.n)
-	first, err := writeEvents(ctx, filepath.Join(events, "events-0001.jsonl"), cfg)
+	first, err := eventgen.WriteFile(ctx, filepath.Join(events, "events-0001.jsonl"), cfg)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			if second, err = writeEvents(ctx, secondPath, more); err != nil {
+			if second, err = eventgen.WriteFile(ctx, secondPath, more); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "%s: incremental build %d of %d ...\n", m.name, r, o.runs)
@@ -227,21 +228,6 @@ func seconds(m map[string]float64, k string) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", v)
-}
-
-func writeEvents(ctx context.Context, path string, c eventgen.Config) (eventgen.Stats, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return eventgen.Stats{}, err
-	}
-	st, err := eventgen.Write(ctx, f, c)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		return st, fmt.Errorf("write %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // result of one `ingot build`.
@@ -300,49 +286,15 @@ func stepNames(rs ...result) []string {
 }
 
 // copyProject copies what ingot reads (project.yml, profiles.yml, models,
-// macros, tests and seeds) into dst, leaving seeds/notifications empty for
-// generated events.
+// macros, tests, snapshots and seeds) into dst, leaving seeds/notifications
+// empty for generated events.
 func copyProject(src, dst string) error {
-	for _, f := range []string{"project.yml", "profiles.yml"} {
-		if err := copyFile(filepath.Join(src, f), filepath.Join(dst, f)); err != nil {
-			return err
-		}
+	if err := exampletest.Copy(src, dst, "seeds/notifications"); err != nil {
+		return err
 	}
-	for _, d := range []string{"models", "macros", "tests", "seeds"} {
-		base := filepath.Join(src, d)
-		err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && p == base {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			rel, err := filepath.Rel(src, p)
-			if err != nil {
-				return err
-			}
-			if e.IsDir() {
-				if filepath.ToSlash(rel) == "seeds/notifications" {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			return copyFile(p, filepath.Join(dst, rel))
-		})
-		if err != nil {
-			return fmt.Errorf("copy %s: %w", d, err)
-		}
-	}
-	return os.MkdirAll(filepath.Join(dst, "seeds", "notifications"), 0o755)
-}
-
-func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
+	b, err := os.ReadFile(filepath.Join(src, "profiles.yml"))
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(dst, b, 0o644)
+	return os.WriteFile(filepath.Join(dst, "profiles.yml"), b, 0o644)
 }

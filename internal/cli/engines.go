@@ -12,7 +12,7 @@ import (
 // Engines are the warehouse engines ingot is built with: the one place
 // that names them. A new engine adds its Engine here.
 func Engines() *adapter.Registry {
-	reg, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine())
+	reg, err := adapter.NewRegistry(duckdb.Engine(), duckdb.LakeEngine(), postgres.Engine())
 	if err != nil {
 		panic(err) // a programming error, caught by every test
 	}

@@ -37,11 +37,11 @@ func (e *env) showCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:  "show",
 		Usage: "query the target: a model's rows (-s model) or any SQL (--inline)",
-		Flags: commandFlags(append(selectFlags(),
+		Flags: commandFlags(append(append(selectFlags(),
 			&ucli.StringFlag{Name: "inline", Usage: "SQL to run (templates allowed: {{ ref \"x\" }})"},
 			&ucli.IntFlag{Name: "limit", Value: 5, Usage: "rows to show (-1 for all)"},
 			&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, csv or json"},
-		)...),
+		), timeTravelFlags()...)...),
 		Action: e.showCmd,
 	}
 }
@@ -51,16 +51,23 @@ func (e *env) showCmd(c *ucli.Context) error {
 	if out != "table" && out != "csv" && out != "json" {
 		return &usageError{msg: fmt.Sprintf("--output must be table, csv or json, not %q", out)}
 	}
+	at, err := asOf(c)
+	if err != nil {
+		return err
+	}
 	s, err := e.load(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Context
 	var sql, title string
+	var past *adapter.Relation // the relation to read at at
 	inline := c.String("inline")
 	switch {
 	case inline != "" && len(c.StringSlice("select")) > 0:
 		return &usageError{msg: "give either --inline or --select, not both"}
+	case inline != "" && !at.IsZero():
+		return &usageError{msg: "--at-version and --as-of read a model (-s name); in --inline SQL write FROM t AT (VERSION => N)"}
 	case inline != "":
 		sql, err = s.manifest.RenderInline(ctx, "--inline", inline)
 		if err != nil {
@@ -77,12 +84,16 @@ func (e *env) showCmd(c *ucli.Context) error {
 		}
 		n := s.manifest.Nodes[ids[0]]
 		if n.Kind == compile.KindModel && n.Materialized() == "ephemeral" {
+			if !at.IsZero() {
+				return &usageError{msg: fmt.Sprintf("%s is ephemeral: it has no table to read a past version of", n.Name)}
+			}
 			sql, err = s.manifest.Render(ctx, n.ID, compile.RenderOptions{})
 			if err != nil {
 				return err
 			}
 		} else {
 			sql = "select * from " + s.manifest.RelationSQL(n.Relation)
+			past = &n.Relation
 		}
 		title = n.Relation.String()
 	}
@@ -91,6 +102,13 @@ func (e *env) showCmd(c *ucli.Context) error {
 		return err
 	}
 	defer a.Close()
+	if !at.IsZero() {
+		from, err := relationAt(a, *past, at)
+		if err != nil {
+			return err
+		}
+		sql = "select * from " + from
+	}
 	limit := c.Int("limit")
 	rows, err := a.Query(ctx, sql, limit)
 	if err != nil {
@@ -208,7 +226,7 @@ func (e *env) debugCommand() *ucli.Command {
 				fmt.Fprintf(e.stdout, "%s: %s\n", k, info.Details[k])
 			}
 			fmt.Fprintln(e.stdout, "connection: OK")
-			return nil
+			return printSnapshots(c.Context, e.stdout, a, t)
 		},
 	}
 }

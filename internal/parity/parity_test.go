@@ -15,44 +15,14 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
 	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/cli"
+	"github.com/ingot-dev/ingot/internal/exampletest"
 	"github.com/ingot-dev/ingot/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // copyProject copies the repository's example project into a temp dir.
-func copyProject(t *testing.T) string {
-	t.Helper()
-	src, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	for _, name := range []string{"project.yml", "models", "seeds", "macros", "tests"} {
-		root := filepath.Join(src, name)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) && p == root {
-					return nil
-				}
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if d.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
+func copyProject(t *testing.T) string { return exampletest.Temp(t, "../..") }
 
 func ingot(t *testing.T, dir string, args ...string) {
 	t.Helper()
@@ -92,27 +62,33 @@ func TestGoldParity(t *testing.T) {
 	}
 	defer pg.Close()
 
+	compareGold(t, dir, "duckdb", dk, "postgres", pg, 1e-9)
+}
+
+// compareGold compares every gold table of the example built on a and on b.
+func compareGold(t *testing.T, dir, aName string, a adapter.Adapter, bName string, b adapter.Adapter, relTol float64) {
+	t.Helper()
+	ctx := context.Background()
 	tables := goldTables(t, dir)
 	if len(tables) == 0 {
 		t.Fatal("the example project has no gold models")
 	}
 	for _, name := range tables {
 		t.Run(name, func(t *testing.T) {
-			rel := adapter.Relation{Schema: "gold", Name: name}
-			q := "select * from " + dk.Dialect().RelationSQL(rel)
-			a, err := dk.Query(ctx, q, 0)
+			q := "select * from " + a.Dialect().RelationSQL(adapter.Relation{Schema: "gold", Name: name})
+			ra, err := a.Query(ctx, q, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := pg.Query(ctx, q, 0)
+			rb, err := b.Query(ctx, q, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(a.Rows) == 0 {
-				t.Errorf("gold.%s is empty on DuckDB; the example should exercise it", name)
+			if len(ra.Rows) == 0 {
+				t.Errorf("gold.%s is empty on %s; the example should exercise it", name, aName)
 			}
-			if d := CompareNamed("duckdb", a, "postgres", b, 1e-9); d != "" {
-				t.Errorf("gold.%s differs between DuckDB and PostgreSQL:\n%s", name, d)
+			if d := CompareNamed(aName, ra, bName, rb, relTol); d != "" {
+				t.Errorf("gold.%s differs between %s and %s:\n%s", name, aName, bName, d)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 )
@@ -111,6 +112,22 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("LateWindow must be > 0 when LateRate > 0, got %s", c.LateWindow))
 	}
 	return errors.Join(errs...)
+}
+
+// WriteFile writes c.N event lines to a new file at path.
+func WriteFile(ctx context.Context, path string, c Config) (Stats, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	st, err := Write(ctx, f, c)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return st, fmt.Errorf("write %s: %w", path, err)
+	}
+	return st, nil
 }
 
 // Write writes c.N event lines to w. It checks ctx every few thousand lines.

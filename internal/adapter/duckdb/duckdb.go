@@ -30,6 +30,7 @@ type Adapter struct {
 	db     *sql.DB
 	path   string // "" for in-memory
 	onStmt func(string)
+	lake   *lake // a ducklake target's lake, attached on every connection; nil otherwise
 
 	schemaMu sync.Mutex           // serialises CREATE SCHEMA
 	stateMu  sync.Mutex           // serialises creating the incremental seeds' state tables
@@ -46,8 +47,9 @@ var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 // ":memory:" is an in-memory database; otherwise the file's directory is
 // created. t.Settings are applied with SET on every connection.
 func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
-	path := optionsOf(t).Path
-	if path == ":memory:" {
+	opts := optionsOf(t)
+	path := opts.Path
+	if path == ":memory:" || opts.Lake != nil {
 		path = ""
 	}
 	sets, err := settingStatements(t.Settings)
@@ -62,6 +64,9 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 		}
 	}
 	a := &Adapter{path: path, onStmt: t.OnStatement}
+	if opts.Lake != nil {
+		a.lake = &lake{cfg: *opts.Lake}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -72,6 +77,9 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 				return fmt.Errorf("duckdb setting (%s): %w", s, err)
 			}
 		}
+		if a.lake != nil {
+			return a.lake.connect(ctx, ex, a.log)
+		}
 		return nil
 	})
 	if err != nil {
@@ -80,6 +88,17 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 	a.db = sql.OpenDB(connector)
 	// Keep connections (and their settings) around between models.
 	a.db.SetMaxIdleConns(max(t.Threads, 4) + 2)
+	if a.lake != nil {
+		// One session at a time. Sessions of one process committing side
+		// by side break DuckLake 1.5: on a SQLite catalog a commit fails
+		// with "database is locked" when another committed since the
+		// transaction read the catalog (DuckLake does not retry that), and
+		// on either catalog a commit can fail with "schema not found in
+		// metadata catalog" or put a table in another schema. Models then
+		// build one at a time; each statement still runs on every core, and
+		// readers in other processes are never held up.
+		a.db.SetMaxOpenConns(1)
+	}
 	if err := a.db.PingContext(ctx); err != nil {
 		_ = a.db.Close()
 		return nil, err
@@ -161,6 +180,9 @@ func (a *Adapter) Info(ctx context.Context) (adapter.Info, error) {
 	path := a.path
 	if path == "" {
 		path = ":memory:"
+	}
+	if a.lake != nil {
+		return adapter.Info{Engine: "duckdb", Version: v, Details: a.lake.details()}, nil
 	}
 	return adapter.Info{Engine: "duckdb", Version: v, Details: map[string]string{"path": path}}, nil
 }
@@ -343,6 +365,9 @@ func dropSQL(kind adapter.Kind, r adapter.Relation) string {
 // Lock implements adapter.Adapter. DuckDB's own file lock already keeps a
 // second process out of the file (Open fails with a LockedError).
 func (a *Adapter) Lock(ctx context.Context, wait bool) (func(), error) {
+	if a.lake != nil {
+		return a.lake.lock(ctx, wait)
+	}
 	return func() {}, ctx.Err()
 }
 

@@ -10,6 +10,9 @@ import (
 type Options struct {
 	// Path is the database file; "" or ":memory:" for in-memory.
 	Path string
+	// Lake, for a ducklake target, is the lake attached as the database
+	// (Path is then unused).
+	Lake *adapter.Lake
 }
 
 var dialect = adapter.Dialect{
@@ -69,6 +72,9 @@ func decodeOptions(src adapter.OptionSource) (adapter.Options, error) {
 
 // Fields implements adapter.Options.
 func (o Options) Fields(rel func(string) string) [][2]string {
+	if o.Lake != nil {
+		return lakeFields(o.Lake, rel)
+	}
 	path := ":memory:"
 	if o.Path != "" && o.Path != ":memory:" {
 		path = rel(o.Path)
@@ -79,6 +85,9 @@ func (o Options) Fields(rel func(string) string) [][2]string {
 // WarehouseFiles implements adapter.LocalFiles: the database file and its
 // write-ahead log, when the target has a file.
 func (o Options) WarehouseFiles() []string {
+	if o.Lake != nil {
+		return nil
+	}
 	if o.Path == "" || o.Path == ":memory:" {
 		return nil
 	}

@@ -7,7 +7,6 @@ package toy_test
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
 	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/cli"
+	"github.com/ingot-dev/ingot/internal/exampletest"
 )
 
 var plain = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -54,7 +54,7 @@ func toyEngine() *adapter.Engine {
 }
 
 func TestToyEngineBuildsTheExample(t *testing.T) {
-	dir := copyExample(t)
+	dir := exampletest.Temp(t, "../../..")
 	profiles := "default:\n  target: dev\n  outputs:\n    dev: {type: toy, path: toy.duckdb, threads: 2}\n"
 	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(profiles), 0o644); err != nil {
 		t.Fatal(err)
@@ -90,38 +90,4 @@ func TestToyEngineBuildsTheExample(t *testing.T) {
 		!strings.Contains(errb.String(), `has type "tyo"; ingot supports duckdb, postgres, toy`) {
 		t.Errorf("unknown type: exit %d\n%s%s", code, out.String(), errb.String())
 	}
-}
-
-// copyExample copies the repository's example project into a temp dir.
-func copyExample(t *testing.T) string {
-	t.Helper()
-	src, err := filepath.Abs("../../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	for _, name := range []string{"project.yml", "models", "seeds", "macros", "tests", "snapshots"} {
-		root := filepath.Join(src, name)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) && p == root {
-					return nil
-				}
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if d.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
 }
