@@ -101,6 +101,10 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 	}
 	if err := a.db.PingContext(ctx); err != nil {
 		_ = a.db.Close()
+		if a.lake != nil {
+			// Name the profile output, as the PostgreSQL engine does.
+			return nil, fmt.Errorf("ducklake target %q: %w", t.Name, err)
+		}
 		return nil, err
 	}
 	return a, nil

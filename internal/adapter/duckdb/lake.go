@@ -168,11 +168,11 @@ type ExtensionError struct {
 func (e *ExtensionError) Error() string {
 	pkg := "duckdb-extension-" + strings.ReplaceAll(e.Name, "_", "-") + "==" + strings.TrimPrefix(e.Version, "v")
 	if e.Dir != "" {
-		return fmt.Sprintf("ducklake: DuckDB extension %s (%s) not found in extension directory %s (looked for %s); "+
+		return fmt.Sprintf("DuckDB extension %s (%s) not found in extension directory %s (looked for %s); "+
 			"install it there with: pip install --no-deps --target %s %s",
 			e.Name, e.Version, e.Dir, strings.Join(e.Tried, ", "), e.Dir, pkg)
 	}
-	return fmt.Sprintf("ducklake: DuckDB extension %s (%s) could not be installed (%v). "+
+	return fmt.Sprintf("DuckDB extension %s (%s) could not be installed (%v). "+
 		"Without internet: pip install --no-deps --target DIR %s on a machine that reaches PyPI, "+
 		"copy DIR here and set extension_directory: DIR in the target (or %s=DIR)",
 		e.Name, e.Version, e.Err, pkg, adapter.ExtensionDirEnv)
