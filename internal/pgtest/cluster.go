@@ -185,10 +185,17 @@ func (c *cluster) start() error {
 }
 
 func (c *cluster) stop() error {
-	_, err := c.run(c.bin.pgCtl, "stop", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "-t", "60")
+	err := c.halt()
 	if rmErr := os.RemoveAll(c.dir); err == nil {
 		err = rmErr
 	}
+	return err
+}
+
+// halt stops the server at once, as a crash or a killed host would: open
+// connections are cut without a goodbye. The files stay.
+func (c *cluster) halt() error {
+	_, err := c.run(c.bin.pgCtl, "stop", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "-t", "60")
 	return err
 }
 

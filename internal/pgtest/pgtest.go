@@ -155,6 +155,11 @@ func CreateDatabase(ctx context.Context, label string) (db *Database, drop func(
 	if err != nil {
 		return nil, nil, err
 	}
+	return createDatabase(ctx, srv, label)
+}
+
+// createDatabase creates a database named after label on srv.
+func createDatabase(ctx context.Context, srv server, label string) (db *Database, drop func() error, err error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, srv.adminDSN())
