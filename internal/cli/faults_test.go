@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ingot-dev/ingot/internal/pgtest"
 )
 
 // Faults of the machine and the network: each build must stop with a
@@ -56,10 +60,54 @@ func TestFaultUnreachableServer(t *testing.T) {
 	dir := faultProject(t, fmt.Sprintf("{type: postgres, host: 127.0.0.1, port: %d, user: u, password: sekret42, dbname: db, connect_timeout: 2}", port))
 	start := time.Now()
 	code, out, errOut := ingot(context.Background(), t, dir, "build")
-	checkFailed(t, code, out, errOut, `postgres target "dev"`, "127.0.0.1")
+	checkFailed(t, code, out, errOut, `postgres target "dev"`, "check that PostgreSQL is running at 127.0.0.1:"+fmt.Sprint(port))
 	// The connect timeout is 2 s; a hang would run until the test's own.
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("failing to connect took %s with connect_timeout 2", d)
+	}
+}
+
+// silentServer is a loopback address that accepts TCP connections and
+// never says a word, as a server behind a black-holing firewall or a hung
+// host does; the connections close when the test ends.
+func silentServer(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-accepted
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestFaultSilentServer(t *testing.T) {
+	port := silentServer(t)
+	dir := faultProject(t, fmt.Sprintf("{type: postgres, host: 127.0.0.1, port: %d, user: u, password: sekret42, dbname: db, connect_timeout: 2}", port))
+	start := time.Now()
+	code, out, errOut := ingot(context.Background(), t, dir, "build")
+	d := time.Since(start)
+	checkFailed(t, code, out, errOut, `postgres target "dev"`,
+		fmt.Sprintf("the server at 127.0.0.1:%d did not answer within connect_timeout (2s)", port), "raise connect_timeout")
+	// About 2 s; the bound is loose because the machine is shared.
+	if d < 2*time.Second || d > 15*time.Second {
+		t.Errorf("failing took %s with connect_timeout 2, want about 2s", d)
 	}
 }
 
@@ -113,4 +161,61 @@ func TestFaultReadOnlyTarget(t *testing.T) {
 	mountTmpfs(t, filepath.Join(dir, "target"), "1m", "ro")
 	code, out, errOut := ingot(context.Background(), t, dir, "build")
 	checkFailed(t, code, out, errOut, "target")
+}
+
+// TestFaultServerStoppedMidBuild stops PostgreSQL (as a crash would) while
+// a model is being built: the build must fail at once, naming the target
+// and saying what to do, not hang or leave a stack trace.
+func TestFaultServerStoppedMidBuild(t *testing.T) {
+	pg := pgtest.NewCluster(t)
+	dir := faultProject(t, fmt.Sprintf("{type: postgres, host: '%s', port: %d, user: %s, password: '%s', dbname: %s, sslmode: disable, connect_timeout: 5}",
+		pg.Host, pg.Port, pg.User, pg.Password, pg.Name))
+	write(t, filepath.Join(dir, "models/gold/slow.sql"), `{{ config "materialized" "table" }}select 1 as n from (select pg_sleep(60)) s`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	type result struct {
+		code        int
+		out, errOut string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		r.code, r.out, r.errOut = ingot(ctx, t, dir, "build")
+		done <- r
+	}()
+
+	// Stop the server once the slow model's query is running on it.
+	admin, err := pgx.Connect(ctx, pg.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var n int
+		err := admin.QueryRow(ctx, `select count(*) from pg_stat_activity where wait_event = 'PgSleep'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("build ended before the slow model ran: exit %d\n%s%s", r.code, r.out, r.errOut)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	admin.Close(ctx)
+	stopped := time.Now()
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	checkFailed(t, r.code, r.out, r.errOut, "models/gold/slow.sql", `lost the connection to postgres target "dev"`, "check that PostgreSQL is running")
+	if d := time.Since(stopped); d > 30*time.Second {
+		t.Errorf("the build took %s to notice the server had stopped", d)
+	}
+	if strings.Contains(r.out+r.errOut, pg.Password) {
+		t.Errorf("output holds the password:\n%s%s", r.out, r.errOut)
+	}
 }

@@ -37,10 +37,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -98,9 +101,46 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 		if a.pool != nil {
 			a.pool.Close()
 		}
-		return nil, a.redact(fmt.Errorf("postgres target %q: %w", t.Name, err))
+		return nil, a.secrets.Error(a.connectFailed(ctx, fmt.Errorf("postgres target %q: %w", t.Name, err)))
 	}
 	return a, nil
+}
+
+// connectFailed says what to do when the first connection fails: pgx's
+// message names the address but not the setting to look at.
+func (a *Adapter) connectFailed(ctx context.Context, err error) error {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) || ctx.Err() != nil || a.connCfg == nil {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w\nthe server at %s did not answer within connect_timeout (%s): check host and port in profiles.yml, or raise connect_timeout for a slow network",
+			err, a.address(), a.connCfg.ConnectTimeout)
+	}
+	return fmt.Errorf("%w\ncheck that PostgreSQL is running at %s and that host and port in profiles.yml point at it", err, a.address())
+}
+
+// connectionLost reports whether err means the server went away or can no
+// longer be reached, rather than that a statement failed.
+func connectionLost(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false // the user stopped the run
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		// admin_shutdown, crash_shutdown, cannot_connect_now
+		isSQLState(err, "57P01", "57P02", "57P03")
+}
+
+// address is the target's host:port as connections use it.
+func (a *Adapter) address() string {
+	if strings.HasPrefix(a.connCfg.Host, "/") {
+		return fmt.Sprintf("the unix socket in %s (port %d)", a.connCfg.Host, a.connCfg.Port)
+	}
+	return net.JoinHostPort(a.connCfg.Host, strconv.Itoa(int(a.connCfg.Port)))
 }
 
 func (a *Adapter) open(ctx context.Context) error {
@@ -628,5 +668,13 @@ func parseErrorReason(err error) string {
 	return "the connection string can not be parsed (it is not shown, as it may hold a password)"
 }
 
-// redact masks the target's passwords in an error's message.
-func (a *Adapter) redact(err error) error { return a.secrets.Error(err) }
+// redact masks the target's passwords in an error's message. Every error
+// leaving an open adapter passes here, so it also says what a lost
+// connection means: the statement did not fail, the server is gone.
+func (a *Adapter) redact(err error) error {
+	if err != nil && connectionLost(err) {
+		err = fmt.Errorf("%w\nlost the connection to postgres target %q at %s (the server stopped or restarted, or the network failed): check that PostgreSQL is running there, then run again; ingot retry reruns only what failed or was skipped",
+			err, a.target.Name, a.address())
+	}
+	return a.secrets.Error(err)
+}
