@@ -239,6 +239,12 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	return load(ctx, root, src, opts)
+}
+
+// load is Load with project.yml's content already read, so that fuzzing
+// feeds it directly instead of writing a file per input.
+func load(ctx context.Context, root string, src []byte, opts Options) (*Project, error) {
 	var pf projectFileYAML
 	var errs diag.List
 	if err := decodeProjectFile(src, &pf); err != nil {
