@@ -96,7 +96,7 @@ func run(ctx context.Context, sizesFlag string, runs int, write string, keep boo
 				return err
 			}
 			if want := fmt.Sprintf("Compiled %d models", st.Models()); !strings.Contains(string(r.Stdout), want) {
-				return fmt.Errorf("N=%d: expected %q, got %q", n, want, strings.TrimSpace(string(r.Stdout)))
+				return fmt.Errorf("at N=%d: expected %q, got %q", n, want, strings.TrimSpace(string(r.Stdout)))
 			}
 			walls = append(walls, r.Wall)
 			cpus = append(cpus, r.User+r.Sys)

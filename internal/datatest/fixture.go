@@ -120,20 +120,6 @@ type relationColumns struct {
 	Exact bool
 }
 
-func (rc relationColumns) find(name string) int {
-	for i, c := range rc.Cols {
-		if c.Name == name {
-			return i
-		}
-	}
-	for i, c := range rc.Cols {
-		if strings.EqualFold(c.Name, name) {
-			return i
-		}
-	}
-	return -1
-}
-
 func (rc relationColumns) names() []string {
 	out := make([]string, len(rc.Cols))
 	for i, c := range rc.Cols {

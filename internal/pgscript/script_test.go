@@ -15,12 +15,16 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(pgtest.Run(func() int {
-		return testscript.RunMain(m, map[string]func() int{
-			"ingot": func() int { return cli.Main(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr) },
-		})
-	}))
+	testscript.Main(withPostgres{m}, map[string]func(){
+		"ingot": func() { os.Exit(cli.Main(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+	})
 }
+
+// withPostgres runs the tests with pgtest's server, which it stops when
+// they are done; testscript.Main exits with the code Run returns.
+type withPostgres struct{ m *testing.M }
+
+func (w withPostgres) Run() int { return pgtest.Run(w.m.Run) }
 
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{

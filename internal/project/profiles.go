@@ -203,10 +203,11 @@ func (p *Project) loadTarget(opts ProfileOptions) (adapter.Target, error) {
 	}
 	optSrc := &optionSource{p: p, file: rel, src: src, node: flat}
 	var eng *adapter.Engine
+	known := false
 	if opts.Engines != nil {
-		eng, ok = opts.Engines.Lookup(out.Type)
+		eng, known = opts.Engines.Lookup(out.Type)
 	}
-	if eng == nil {
+	if !known {
 		supported := "none"
 		if opts.Engines != nil {
 			supported = strings.Join(opts.Engines.Names(), ", ")

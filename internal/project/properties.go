@@ -27,8 +27,6 @@ type propsFileYAML struct {
 	Snapshots []snapshotYAML  `yaml:"snapshots"`
 }
 
-var propsKeys = []string{"version", "models", "seeds", "sources", "unit_tests", "macros", "exposures", "snapshots"}
-
 type exposureYAML struct {
 	Name        Node           `yaml:"name"`
 	Label       string         `yaml:"label"`
@@ -326,6 +324,10 @@ func checkConfig(file string, src []byte, pos Pos, cfg map[string]any, known []s
 			}
 			line := findKeyLine(src, pos.Line, k)
 			errs.Add(diag.At(file, src, line, 0, "%s", msg))
+			continue
+		}
+		if err := CheckConfigValue(key, cfg[k]); err != nil {
+			errs.Add(diag.At(file, src, findKeyLine(src, pos.Line, k), 0, "%v", err))
 			continue
 		}
 		out[key] = cfg[k]

@@ -3,9 +3,7 @@ package project
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -81,21 +79,4 @@ func (n *Node) UnmarshalYAML(node ast.Node) error {
 		n.Pos = Pos{Line: tk.Position.Line, Col: tk.Position.Column}
 	}
 	return yaml.NodeToValue(node, &n.Value)
-}
-
-// flexInt accepts 5432 or "5432" (profiles render env vars as strings).
-type flexInt int
-
-func (f *flexInt) UnmarshalYAML(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
-	if s == "" || s == "null" || s == "~" {
-		*f = 0
-		return nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a whole number", s)
-	}
-	*f = flexInt(n)
-	return nil
 }

@@ -88,28 +88,28 @@ type Stats struct {
 func (c Config) Validate() error {
 	var errs []error
 	if c.N < 0 {
-		errs = append(errs, fmt.Errorf("N must be >= 0, got %d", c.N))
+		errs = append(errs, fmt.Errorf("field N must be >= 0, got %d", c.N))
 	}
 	if c.FirstSeq < 0 {
-		errs = append(errs, fmt.Errorf("FirstSeq must be >= 0, got %d", c.FirstSeq))
+		errs = append(errs, fmt.Errorf("field FirstSeq must be >= 0, got %d", c.FirstSeq))
 	}
 	if c.LateFrom < 0 {
-		errs = append(errs, fmt.Errorf("LateFrom must be >= 0, got %d", c.LateFrom))
+		errs = append(errs, fmt.Errorf("field LateFrom must be >= 0, got %d", c.LateFrom))
 	}
 	if c.Customers <= 0 {
-		errs = append(errs, fmt.Errorf("Customers must be > 0, got %d", c.Customers))
+		errs = append(errs, fmt.Errorf("field Customers must be > 0, got %d", c.Customers))
 	}
 	if c.Step <= 0 {
-		errs = append(errs, fmt.Errorf("Step must be > 0, got %s", c.Step))
+		errs = append(errs, fmt.Errorf("field Step must be > 0, got %s", c.Step))
 	}
 	if c.DuplicateRate < 0 || c.DuplicateRate >= 1 {
-		errs = append(errs, fmt.Errorf("DuplicateRate must be in [0, 1), got %g", c.DuplicateRate))
+		errs = append(errs, fmt.Errorf("field DuplicateRate must be in [0, 1), got %g", c.DuplicateRate))
 	}
 	if c.LateRate < 0 || c.LateRate > 1 {
-		errs = append(errs, fmt.Errorf("LateRate must be in [0, 1], got %g", c.LateRate))
+		errs = append(errs, fmt.Errorf("field LateRate must be in [0, 1], got %g", c.LateRate))
 	}
 	if c.LateRate > 0 && c.LateWindow <= 0 {
-		errs = append(errs, fmt.Errorf("LateWindow must be > 0 when LateRate > 0, got %s", c.LateWindow))
+		errs = append(errs, fmt.Errorf("field LateWindow must be > 0 when LateRate > 0, got %s", c.LateWindow))
 	}
 	return errors.Join(errs...)
 }

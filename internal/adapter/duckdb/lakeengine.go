@@ -98,7 +98,7 @@ func lakeCatalog(v any, abs func(string) string) (adapter.LakeCatalog, error) {
 				}
 				return adapter.LakeCatalog{Kind: k, DSN: dsn}, nil
 			default:
-				return adapter.LakeCatalog{}, fmt.Errorf("catalog: unknown kind %q; use sqlite:, duckdb: or postgres:", k)
+				return adapter.LakeCatalog{}, fmt.Errorf("catalog: unknown kind %q (use sqlite:, duckdb: or postgres:)", k)
 			}
 		}
 	}
@@ -129,7 +129,7 @@ func postgresDSN(v any) (string, error) {
 			parts = append(parts, name+"="+libpqValue(fmt.Sprint(x[k])))
 		}
 		if len(parts) == 0 {
-			return "", fmt.Errorf("catalog: postgres: needs at least dbname:")
+			return "", fmt.Errorf("catalog: postgres: needs at least dbname: (the catalog database)")
 		}
 		return strings.Join(parts, " "), nil
 	}
