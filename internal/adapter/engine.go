@@ -25,6 +25,25 @@ type Engine struct {
 	Open    func(ctx context.Context, t Target) (Adapter, error)
 	Dialect Dialect
 	Caps    Caps
+
+	// DBT, when set, says how `ingot convert-dbt` carries an output of a
+	// dbt profiles.yml over to this engine.
+	DBT *DBTProfile
+	// Starter, when set, gives the keys (besides type) of the output a
+	// project gets when it names no warehouse: a local database named
+	// after the project. The registry's first engine with one is used.
+	Starter func(project string) [][2]string
+}
+
+// DBTProfile maps an output of dbt's profiles.yml to one of an engine.
+type DBTProfile struct {
+	// Type is the dbt adapter type it converts ("postgres" for
+	// dbt-postgres).
+	Type string
+	// Keys maps each dbt key ingot reads to its key in the engine's
+	// output, dbt's other spellings included; type, threads and schema,
+	// which every engine has, are not listed.
+	Keys map[string]string
 }
 
 // OptionSource is one profiles.yml output as an engine's DecodeOptions
@@ -196,6 +215,39 @@ func (r *Registry) Open(ctx context.Context, t Target) (Adapter, error) {
 		return nil, fmt.Errorf("target %s: unsupported type %q (engines: %s)", t.Name, t.Type, strings.Join(r.Names(), ", "))
 	}
 	return e.Open(ctx, t)
+}
+
+// ForDBT finds the engine converting dbt outputs of adapter type typ.
+func (r *Registry) ForDBT(typ string) (*Engine, bool) {
+	for _, e := range r.engines {
+		if e.DBT != nil && e.DBT.Type == typ {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// DBTTypes lists the dbt adapter types the engines convert, sorted.
+func (r *Registry) DBTTypes() []string {
+	var out []string
+	for _, e := range r.engines {
+		if e.DBT != nil {
+			out = append(out, e.DBT.Type)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Starter is the engine of a project that names no warehouse (see
+// Engine.Starter): the first registered one that has a starter output.
+func (r *Registry) Starter() (*Engine, bool) {
+	for _, e := range r.engines {
+		if e.Starter != nil {
+			return e, true
+		}
+	}
+	return nil, false
 }
 
 // MacroPrefixes lists every engine's macro prefixes, each once: a macro

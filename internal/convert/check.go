@@ -63,7 +63,15 @@ func (c *conv) load(ctx context.Context) error {
 	// Every environment variable reads as set: which ones a build will
 	// have is not the converter's to know.
 	getenv := func(string) (string, bool) { return "", true }
-	m, err := compile.Build(ctx, p, compile.Options{TargetName: "dev", Getenv: getenv}.WithEngine(c.opts.Engines, "duckdb"))
+	engine := c.targetType
+	if engine == "" && c.opts.Engines != nil {
+		// The target's output was not converted: check as a project that
+		// names no warehouse would build.
+		if e, ok := c.opts.Engines.Starter(); ok {
+			engine = e.Name
+		}
+	}
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: "dev", Getenv: getenv}.WithEngine(c.opts.Engines, engine))
 	if err != nil {
 		return err
 	}

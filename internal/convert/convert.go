@@ -1,5 +1,5 @@
 // Package convert turns a dbt project into an ingot project: dbt_project.yml
-// becomes project.yml, profiles.yml keeps its duckdb and postgres outputs,
+// becomes project.yml, profiles.yml keeps the outputs of engines ingot has,
 // models, macros, generic and singular tests and snapshots are translated
 // from Jinja to Go templates, seeds and property files are copied. Whatever has no
 // ingot equivalent is left as written and listed by file and line for a
@@ -69,6 +69,9 @@ type conv struct {
 	profile string
 	paths   map[string][]string // model-paths, seed-paths, ... as the dbt project names them
 	perNode []nodeConfig        // dbt_project.yml config of single models and seeds
+	// targetType is the engine of the converted profile's target ("" when
+	// it was not converted); the check compiles for it.
+	targetType string
 }
 
 // Convert converts the dbt project at opts.Src into opts.Dst.
@@ -228,9 +231,16 @@ func (c *conv) signatures(context.Context) error {
 		}
 	}
 	// A macro reached through adapter.dispatch may exist only as
-	// default__name or duckdb__name.
+	// default__name or an engine's version (prefixed as the registry's
+	// engines name them).
+	prefixes := []string{"default__"}
+	if c.opts.Engines != nil {
+		for _, p := range c.opts.Engines.MacroPrefixes() {
+			prefixes = append(prefixes, p+"__")
+		}
+	}
 	for name, m := range c.tr.Macros {
-		for _, p := range []string{"default__", "duckdb__", "postgres__"} {
+		for _, p := range prefixes {
 			if base, ok := strings.CutPrefix(name, p); ok {
 				if _, has := c.tr.Macros[base]; !has {
 					c.tr.Macros[base] = &jinja.Macro{Name: base, Params: m.Params, Defaults: m.Defaults}

@@ -13,20 +13,16 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/project"
 )
 
-// outputFields are the profile fields ingot reads per engine, with dbt's
-// other spellings.
-var outputFields = map[string]map[string]string{
-	"duckdb": {"type": "type", "threads": "threads", "path": "path", "schema": "schema", "settings": "settings"},
-	"postgres": {"type": "type", "threads": "threads", "host": "host", "port": "port", "user": "user",
-		"password": "password", "pass": "password", "dbname": "dbname", "database": "dbname",
-		"schema": "schema", "sslmode": "sslmode", "connect_timeout": "connect_timeout"},
-}
+// commonFields are the output fields every engine has; the engines'
+// own come from their DBTProfile.
+var commonFields = map[string]string{"type": "type", "threads": "threads", "schema": "schema"}
 
-// profiles converts the project's profile: duckdb and postgres outputs
-// keep the fields ingot reads; env_var calls become Go templates.
+// profiles converts the project's profile: outputs of an engine's dbt
+// type keep the fields ingot reads; env_var calls become Go templates.
 func (c *conv) profiles(context.Context) error {
 	dir := c.opts.ProfilesDir
 	if dir == "" {
@@ -34,8 +30,7 @@ func (c *conv) profiles(context.Context) error {
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, project.ProfilesFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		c.todo(project.ProfilesFile, 0, 0, "", "no profiles.yml in %s (dbt reads ~/.dbt/profiles.yml; pass --profiles-dir): wrote a DuckDB target dev in %s.duckdb", dir, c.name)
-		return c.writeProfiles(yaml.MapSlice{{Key: "dev", Value: yaml.MapSlice{{Key: "type", Value: "duckdb"}, {Key: "path", Value: c.name + ".duckdb"}}}}, "dev")
+		return c.starterProfile("no profiles.yml in %s (dbt reads ~/.dbt/profiles.yml; pass --profiles-dir)", dir)
 	}
 	if err != nil {
 		return err
@@ -55,27 +50,53 @@ func (c *conv) profiles(context.Context) error {
 		}
 	}
 	if prof == nil {
-		c.todo(project.ProfilesFile, 0, 0, "", "profile %q (of dbt_project.yml) is not in %s: wrote a DuckDB target dev in %s.duckdb", c.profile, filepath.Join(dir, project.ProfilesFile), c.name)
-		return c.writeProfiles(yaml.MapSlice{{Key: "dev", Value: yaml.MapSlice{{Key: "type", Value: "duckdb"}, {Key: "path", Value: c.name + ".duckdb"}}}}, "dev")
+		return c.starterProfile("profile %q (of dbt_project.yml) is not in %s", c.profile, filepath.Join(dir, project.ProfilesFile))
 	}
 	var target string
 	var outputs yaml.MapSlice
+	engines := map[string]string{} // output name → engine
 	for _, kv := range prof.Values {
 		switch kv.Key.String() {
 		case "target":
 			target = kv.Value.String()
 		case "outputs":
 			for _, o := range valuesOf(asMapping(kv.Value)) {
-				if out, ok := c.output(o); ok {
+				if out, eng, ok := c.output(o); ok {
 					outputs = append(outputs, yaml.MapItem{Key: o.Key.String(), Value: out})
+					engines[o.Key.String()] = eng
 				}
 			}
 		}
 	}
+	c.targetType = engines[target]
 	return c.writeProfiles(outputs, target)
 }
 
-func (c *conv) output(o *ast.MappingValueNode) (yaml.MapSlice, bool) {
+// starterProfile writes the output of a project that names no warehouse
+// (the registry's starter engine) and lists why.
+func (c *conv) starterProfile(why string, args ...any) error {
+	var eng *adapter.Engine
+	ok := false
+	if c.opts.Engines != nil {
+		eng, ok = c.opts.Engines.Starter()
+	}
+	if !ok {
+		c.todo(project.ProfilesFile, 0, 0, "", why+": write profiles.yml yourself", args...)
+		return nil
+	}
+	out := yaml.MapSlice{{Key: "type", Value: eng.Name}}
+	var desc []string
+	for _, kv := range eng.Starter(c.name) {
+		out = append(out, yaml.MapItem{Key: kv[0], Value: kv[1]})
+		desc = append(desc, kv[0]+": "+kv[1])
+	}
+	c.todo(project.ProfilesFile, 0, 0, "", why+": wrote a %s target dev (%s)", append(args, eng.Name, strings.Join(desc, ", "))...)
+	c.targetType = eng.Name
+	return c.writeProfiles(yaml.MapSlice{{Key: "dev", Value: out}}, "dev")
+}
+
+// output converts one dbt output; eng is the ingot engine it is for.
+func (c *conv) output(o *ast.MappingValueNode) (out yaml.MapSlice, eng string, ok bool) {
 	name := o.Key.String()
 	fields := asMapping(o.Value)
 	typ := ""
@@ -84,15 +105,28 @@ func (c *conv) output(o *ast.MappingValueNode) (yaml.MapSlice, bool) {
 			typ = kv.Value.String()
 		}
 	}
-	known, ok := outputFields[typ]
-	if !ok {
-		c.todo(project.ProfilesFile, o.Key.GetToken().Position.Line, 0, "", "output %s has type %q; ingot supports duckdb and postgres (not converted)", name, typ)
-		return nil, false
+	var e *adapter.Engine
+	if c.opts.Engines != nil {
+		e, ok = c.opts.Engines.ForDBT(typ)
 	}
-	var out yaml.MapSlice
+	if !ok {
+		var types []string
+		if c.opts.Engines != nil {
+			types = c.opts.Engines.DBTTypes()
+		}
+		c.todo(project.ProfilesFile, o.Key.GetToken().Position.Line, 0, "", "output %s has type %q; ingot supports %s (not converted)", name, typ, andList(types))
+		return nil, "", false
+	}
 	for _, kv := range valuesOf(fields) {
 		k := kv.Key.String()
-		to, ok := known[k]
+		if k == "type" {
+			out = append(out, yaml.MapItem{Key: "type", Value: e.Name})
+			continue
+		}
+		to, ok := commonFields[k]
+		if !ok {
+			to, ok = e.DBT.Keys[k]
+		}
 		if !ok {
 			c.todo(project.ProfilesFile, kv.Key.GetToken().Position.Line, 0, "", "output %s: %s is not a %s field ingot reads (not converted)", name, k, typ)
 			continue
@@ -112,7 +146,18 @@ func (c *conv) output(o *ast.MappingValueNode) (yaml.MapSlice, bool) {
 		}
 		out = append(out, yaml.MapItem{Key: to, Value: v})
 	}
-	return out, true
+	return out, e.Name, true
+}
+
+// andList joins names as "a, b and c" ("none" when there are none).
+func andList(names []string) string {
+	switch len(names) {
+	case 0:
+		return "none"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func (c *conv) writeProfiles(outputs yaml.MapSlice, target string) error {

@@ -304,7 +304,7 @@ func (p *planner) userMacro(name string) bool {
 
 func hasTestMacro(m *compile.Manifest, name string) bool {
 	base := "test_" + name
-	for _, prefix := range []string{"", "default__", "duckdb__", "postgres__"} {
+	for _, prefix := range append([]string{""}, macroPrefixes(m)...) {
 		if m.Engine.HasMacro(prefix + base) {
 			return true
 		}
@@ -312,10 +312,23 @@ func hasTestMacro(m *compile.Manifest, name string) bool {
 	return false
 }
 
+// macroPrefixes are the prefixes that name a version of a macro: default__
+// and every registered engine's, whatever the target, so a test defined
+// only for another engine is still known (and fails on this one with the
+// macro's own message).
+func macroPrefixes(m *compile.Manifest) []string {
+	out := []string{"default__"}
+	for _, p := range m.Opts.Engines.MacroPrefixes {
+		out = append(out, p+"__")
+	}
+	return out
+}
+
 func (p *planner) knownTests() []string {
 	names := builtinNames()
+	prefixes := macroPrefixes(p.m)
 	for _, mac := range p.m.Engine.Macros() {
-		for _, prefix := range []string{"default__", "duckdb__", "postgres__"} {
+		for _, prefix := range prefixes {
 			mac = strings.TrimPrefix(mac, prefix)
 		}
 		if t, ok := strings.CutPrefix(mac, "test_"); ok {

@@ -40,6 +40,12 @@ func Engine() *adapter.Engine {
 		},
 		Dialect: dialect,
 		Caps:    caps,
+		// dbt-duckdb's keys ingot reads; its extensions, attach and
+		// plugins have no ingot counterpart.
+		DBT: &adapter.DBTProfile{Type: "duckdb", Keys: map[string]string{"path": "path", "settings": "settings"}},
+		Starter: func(project string) [][2]string {
+			return [][2]string{{"path", project + ".duckdb"}}
+		},
 	}
 }
 

@@ -47,6 +47,9 @@ func Engine() *adapter.Engine {
 			Merge:            true,
 			AdvisoryLock:     true,
 		},
+		DBT: &adapter.DBTProfile{Type: "postgres", Keys: map[string]string{
+			"host": "host", "port": "port", "user": "user", "password": "password", "pass": "password",
+			"dbname": "dbname", "database": "dbname", "sslmode": "sslmode", "connect_timeout": "connect_timeout"}},
 	}
 }
 
