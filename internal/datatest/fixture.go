@@ -128,11 +128,11 @@ func (rc relationColumns) names() []string {
 	return out
 }
 
-// emptySQL selects no rows with the given columns.
-func emptySQL(cols []adapter.Column) string {
+// emptySQL selects no rows with the given columns, named in dialect d.
+func emptySQL(cols []adapter.Column, d adapter.Dialect) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		parts[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.Type, "varchar"), adapter.QuoteIdent(c.Name))
+		parts[i] = fmt.Sprintf("cast(null as %s) as %s", typeOr(c.Type, "varchar"), d.Quote(c.Name))
 	}
 	return "select " + strings.Join(parts, ", ") + " where 1 = 0"
 }

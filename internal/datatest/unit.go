@@ -570,7 +570,7 @@ func (t *Tester) modelColumns(ctx context.Context, db adapter.Adapter, n *compil
 			}
 			return name, true
 		}
-		defs = append(defs, name+" as (\n"+emptySQL(cols.Cols)+"\n)")
+		defs = append(defs, name+" as (\n"+emptySQL(cols.Cols, db.Dialect())+"\n)")
 		return name, true
 	}
 	sql, err := t.m.Render(ctx, n.ID, compile.RenderOptions{Override: override})

@@ -59,7 +59,7 @@ func (r *Runner) snapshot(ctx context.Context, n *compile.Node) Result {
 	case adapter.KindView:
 		return fail(res, fmt.Errorf("%s is a view; drop it so the snapshot can create its table", n.Relation))
 	}
-	plan, err := snapshot.Build(cfg, snapshot.Input{Relation: n.Relation, Query: sql, Source: src.Columns, Existing: existing, Now: r.M.Opts.RunStarted})
+	plan, err := snapshot.Build(cfg, snapshot.Input{Relation: n.Relation, Query: sql, Source: src.Columns, Existing: existing, Now: r.M.Opts.RunStarted, Dialect: r.A.Dialect()})
 	if err != nil {
 		return fail(res, fmt.Errorf("%s: %w", n.Path, err))
 	}

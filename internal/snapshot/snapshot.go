@@ -113,6 +113,7 @@ type Input struct {
 	Source   []adapter.Column // the query's columns
 	Existing []adapter.Column // the snapshot table's columns; nil when it does not exist yet
 	Now      time.Time        // the run's start: version time of check snapshots and of deletions
+	Dialect  adapter.Dialect  // the target's: how names are quoted
 }
 
 // Build plans a run of snapshot cfg.
@@ -143,8 +144,8 @@ func Build(cfg Config, in Input) (*Plan, error) {
 		}
 	}
 	now := "cast('" + in.Now.UTC().Format("2006-01-02 15:04:05.000000") + "' as timestamp)"
-	rel := adapter.QuoteIdent(in.Relation.Schema) + "." + adapter.QuoteIdent(in.Relation.Name)
-	q := adapter.QuoteIdent
+	rel := in.Dialect.RelationSQL(in.Relation)
+	q := in.Dialect.Quote
 	stg := q(staging)
 	deletes := cfg.HardDeletes == "new_record"
 

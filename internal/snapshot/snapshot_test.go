@@ -65,3 +65,24 @@ func TestBuildChecksColumns(t *testing.T) {
 		t.Errorf("new column without a type: %v", err)
 	}
 }
+
+// Names are written in the target's dialect, the relation's catalog
+// included, as compile writes refs.
+func TestBuildQuotesInTheDialect(t *testing.T) {
+	cfg := Config{UniqueKey: []string{"id"}, Strategy: "check", CheckCols: []string{"v"}, HardDeletes: "ignore"}
+	in := Input{Relation: adapter.Relation{Database: "lake", Schema: "snap", Name: "s"}, Query: "select 1", Now: time.Unix(0, 0),
+		Source: []adapter.Column{{Name: "id"}, {Name: "v"}}, Dialect: adapter.Dialect{QuoteChar: "`"}}
+	p, err := Build(cfg, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(p.Statements, "\n")
+	for _, want := range []string{"create table `lake`.`snap`.`s`", "`dbt_valid_to`"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("statements lack %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, `"`) {
+		t.Errorf("a name quoted with \" in a dialect quoting with `:\n%s", all)
+	}
+}

@@ -57,3 +57,14 @@ func TestEngineVersionsOfTestMacros(t *testing.T) {
 		})
 	}
 }
+
+// The empty inputs a model's columns are found with name their columns as
+// the scratch database's dialect quotes.
+func TestEmptySQLQuotesInTheDialect(t *testing.T) {
+	cols := []adapter.Column{{Name: "a`b", Type: "integer"}, {Name: "c"}}
+	got := emptySQL(cols, adapter.Dialect{QuoteChar: "`"})
+	want := "select cast(null as integer) as `a``b`, cast(null as varchar) as `c` where 1 = 0"
+	if got != want {
+		t.Errorf("emptySQL = %s, want %s", got, want)
+	}
+}
