@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,7 +42,7 @@ func xlsxSource(ctx context.Context, s adapter.Seed) (string, func(), error) {
 			if ctx.Err() != nil {
 				return "", noop, ctx.Err()
 			}
-			return "", noop, &ReadError{File: relPath(s.Root, f), Msg: err.Error(), Err: err}
+			return "", noop, workbookError(s, f, err)
 		}
 	}
 	// The converted files carry _source_file themselves (naming the
@@ -55,6 +56,11 @@ func xlsxSource(ctx context.Context, s adapter.Seed) (string, func(), error) {
 		return "", noop, err
 	}
 	return expr, cleanup, nil
+}
+
+// workbookError is the error of workbook f that could not be converted.
+func workbookError(s adapter.Seed, f string, err error) *ReadError {
+	return &ReadError{File: relPath(s.Root, f), Msg: err.Error(), Err: err}
 }
 
 // sourceFileValue is the _source_file value written into the converted CSV
@@ -71,7 +77,33 @@ func sourceFileValue(s adapter.Seed, f string) string {
 // them best: booleans as true/false, dates and times in ISO form, numbers
 // in plain notation, empty cells empty (NULL).
 func xlsxToCSV(ctx context.Context, path, sheet, out, sourceFile string) error {
-	f, err := excelize.OpenFile(path)
+	in, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot open workbook: %w", err)
+	}
+	defer in.Close()
+	file, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	bw := bufio.NewWriter(file)
+	if err := workbookToCSV(ctx, in, sheet, bw, sourceFile); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return file.Close()
+}
+
+// workbookToCSV is xlsxToCSV from a reader to a writer (a buffered file,
+// or memory when fuzzing).
+func workbookToCSV(ctx context.Context, in io.Reader, sheet string, bw interface {
+	io.Writer
+	io.StringWriter
+}, sourceFile string) error {
+	f, err := excelize.OpenReader(in)
 	if err != nil {
 		return fmt.Errorf("cannot open workbook: %w", err)
 	}
@@ -102,12 +134,6 @@ func xlsxToCSV(ctx context.Context, path, sheet, out, sourceFile string) error {
 	for _, r := range rows {
 		width = max(width, len(r))
 	}
-	file, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	bw := bufio.NewWriter(file)
 	w := csv.NewWriter(bw)
 	rec := make([]string, width, width+1)
 	for i, r := range rows {
@@ -144,13 +170,7 @@ func xlsxToCSV(ctx context.Context, path, sheet, out, sourceFile string) error {
 		}
 	}
 	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return file.Close()
+	return w.Error()
 }
 
 type dateKind int
