@@ -42,7 +42,6 @@ var seedConfigKeys = []string{
 var unsupportedConfig = map[string]string{
 	"persist_docs":  "ingot does not write descriptions into the warehouse as comments; remove persist_docs (descriptions are in target/manifest.json)",
 	"grants":        `ingot does not run GRANT statements; write them as a post_hook, e.g. post_hook: "grant select on {{ this }} to reporter"`,
-	"contract":      "ingot does not enforce model contracts; remove contract and check the columns with tests (e.g. not_null, accepted_values)",
 	"database":      "ingot builds into the target's database only; remove database (choose the database in profiles.yml)",
 	"quote_columns": "ingot keeps seed column names as written in the file; remove quote_columns",
 }
@@ -64,6 +63,39 @@ var mapValuedKeys = map[string]bool{"meta": true, "column_types": true, "docs": 
 // MapValuedConfig reports whether config key (normalized) takes a mapping,
 // so a mapping under it is its value, not a sub-folder.
 func MapValuedConfig(key string) bool { return mapValuedKeys[key] }
+
+// CheckConfigValue checks the value of config key (normalized) where its
+// shape matters to ingot; nil for other keys.
+func CheckConfigValue(key string, v any) error {
+	if key != "contract" {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("config contract must be a mapping, e.g. {enforced: true}, not %v", v)
+	}
+	for _, k := range sortedKeys(m) {
+		if k != "enforced" {
+			msg := fmt.Sprintf("unknown contract key %q", k)
+			if s := textutil.Suggest(k, []string{"enforced"}); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return fmt.Errorf("%s: contract takes enforced: true or false", msg)
+		}
+		if _, ok := m[k].(bool); !ok {
+			return fmt.Errorf("contract enforced must be true or false, not %v", m[k])
+		}
+	}
+	return nil
+}
+
+// ContractEnforced reports whether the node's contract is enforced: its
+// columns and types must be those its yml columns declare.
+func (c Config) ContractEnforced() bool {
+	m, _ := c["contract"].(map[string]any)
+	b, _ := m["enforced"].(bool)
+	return b
+}
 
 // normalizeKey maps dbt spellings (+materialized, pre-hook) to ours.
 func normalizeKey(k string) string {
@@ -348,6 +380,11 @@ func walkFolderConfig(file string, src []byte, n ast.Node, fc *folderConfig, kno
 		}
 		var v any
 		if err := nodeValue(kv.Value, &v); err != nil {
+			pos := kv.Value.GetToken().Position
+			errs.Add(diag.At(file, src, pos.Line, pos.Column, "%v", err))
+			continue
+		}
+		if err := CheckConfigValue(key, v); err != nil {
 			pos := kv.Value.GetToken().Position
 			errs.Add(diag.At(file, src, pos.Line, pos.Column, "%v", err))
 			continue

@@ -42,3 +42,40 @@ func TestConfigHooks(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckConfigValueContract(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        any
+		enforced bool
+		wantErr  string
+	}{
+		{"enforced", map[string]any{"enforced": true}, true, ""},
+		{"not enforced", map[string]any{"enforced": false}, false, ""},
+		{"empty mapping", map[string]any{}, false, ""},
+		{"misspelt key", map[string]any{"enfored": true}, false, `unknown contract key "enfored" (did you mean "enforced"?): contract takes enforced: true or false`},
+		{"alias_types is not ingot's", map[string]any{"enforced": true, "alias_types": false}, false, `unknown contract key "alias_types"`},
+		{"enforced not a bool", map[string]any{"enforced": "yes"}, false, "contract enforced must be true or false, not yes"},
+		{"not a mapping", true, false, "config contract must be a mapping, e.g. {enforced: true}, not true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckConfigValue("contract", tt.v)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (Config{"contract": tt.v}).ContractEnforced(); got != tt.enforced {
+				t.Errorf("ContractEnforced = %v, want %v", got, tt.enforced)
+			}
+		})
+	}
+	if err := CheckConfigValue("meta", 5); err != nil {
+		t.Errorf("other keys are not checked here: %v", err)
+	}
+}

@@ -591,6 +591,9 @@ func (r *renderer) setConfig(k string, v any) error {
 		return fmt.Errorf("config %s is not supported: %s", k, why)
 	}
 	known := project.ModelConfigKeys()
+	if err := project.CheckConfigValue(key, v); err != nil {
+		return err
+	}
 	for _, kk := range known {
 		if kk == key {
 			if key == "tags" {
