@@ -212,6 +212,10 @@ func (r *Runner) model(ctx context.Context, n *compile.Node) Result {
 		}
 		res.SQLPath = path
 	}
+	if err := r.contract(ctx, n, sql); err != nil {
+		res.Status, res.Err = StatusError, err
+		return res
+	}
 	pre, beforeBegin, err := r.hooks(ctx, n, "pre_hook", incremental)
 	if err != nil {
 		res.Status, res.Err = StatusError, err

@@ -77,3 +77,8 @@ func isQuery(q string) bool {
 	}
 	return false
 }
+
+// QueryLine marks err, from a statement whose query starts on its first
+// line, with the line of the query DuckDB points at, as builds do (ingot
+// check binds models on a DuckDB of its own).
+func QueryLine(err error) error { return queryLine(err) }
