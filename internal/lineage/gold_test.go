@@ -1,0 +1,105 @@
+package lineage
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
+	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/datatest"
+	"github.com/ingot-dev/ingot/internal/project"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/ (review every change by reading the model's SQL)")
+
+// exampleManifest compiles the repository's example project for DuckDB.
+func exampleManifest(t *testing.T) *compile.Manifest {
+	t.Helper()
+	ctx := context.Background()
+	p, err := project.Load(ctx, project.Options{Dir: filepath.Join("..", "..")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engines, err := adapter.NewRegistry(duckdb.Engine())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := compile.Build(ctx, p, compile.Options{TargetName: "dev", RunStarted: time.Date(2024, 5, 28, 12, 0, 0, 0, time.UTC)}.WithEngine(engines, "duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := datatest.Add(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// render writes a model's lineage one column a line:
+// "column <- node.column, ..." and the note, if any, indented below.
+func render(lm *Model) string {
+	var b strings.Builder
+	if lm.Note != "" {
+		fmt.Fprintf(&b, "# %s\n", lm.Note)
+	}
+	for _, c := range lm.Columns {
+		from := make([]string, len(c.From))
+		for i, e := range c.From {
+			from[i] = e.Node + "." + e.Column
+		}
+		fmt.Fprintf(&b, "%s %s <- %s\n", c.Name, c.Type, strings.Join(from, ", "))
+		if c.Note != "" {
+			fmt.Fprintf(&b, "    note: %s\n", c.Note)
+		}
+	}
+	return b.String()
+}
+
+// TestGoldModels compares the lineage of every gold model of the example
+// with testdata/gold/<model>.txt. Each golden file was checked by reading
+// the model's SQL, column by column.
+func TestGoldModels(t *testing.T) {
+	m := exampleManifest(t)
+	res, err := Compute(context.Background(), m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for id := range res.Models {
+		if strings.HasPrefix(id, "model.gold.") {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	if len(ids) < 10 {
+		t.Fatalf("traced %d gold models, want the example's 10: %v", len(ids), ids)
+	}
+	for _, id := range ids {
+		name := strings.TrimPrefix(id, "model.gold.")
+		got := render(res.Models[id])
+		path := filepath.Join("testdata", "gold", name+".txt")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v (run with -update, then review)", id, err)
+		}
+		if got != string(want) {
+			t.Errorf("%s lineage differs from %s:\n--- got\n%s--- want\n%s", id, path, got, want)
+		}
+	}
+}
