@@ -271,13 +271,22 @@ func fileName(s adapter.Seed, p string) string {
 			return relPath(s.Root, f)
 		}
 	}
-	dir, base := filepath.Split(filepath.Clean(p))
-	if strings.HasPrefix(filepath.Base(dir), xlsxTempPrefix) && strings.HasSuffix(base, ".csv") {
-		if i, err := strconv.Atoi(strings.TrimSuffix(base, ".csv")); err == nil && i >= 0 && i < len(s.Files) {
+	if inConversionDir(p) {
+		num, isCSV := strings.CutSuffix(filepath.Base(p), ".csv")
+		if i, err := strconv.Atoi(num); isCSV && err == nil && i >= 0 && i < len(s.Files) {
 			return relPath(s.Root, s.Files[i])
 		}
+		// Never name the conversion folder, which the user has not seen.
+		return seedFiles(s)
 	}
 	return relPath(s.Root, p)
+}
+
+// inConversionDir reports whether p lies in (or is) a temporary folder of
+// converted sheets, which xlsxSource makes in os.TempDir.
+func inConversionDir(p string) bool {
+	rel, err := filepath.Rel(os.TempDir(), filepath.Clean(p))
+	return err == nil && strings.HasPrefix(rel, xlsxTempPrefix)
 }
 
 // seedFiles names the seed's file, or the folder of its files when several

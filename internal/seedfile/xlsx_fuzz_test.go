@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +78,35 @@ func FuzzXLSX(f *testing.F) {
 			if r[len(r)-1] != "seeds/book.xlsx" {
 				t.Fatalf("row %q lacks the source file", r)
 			}
+		}
+	})
+}
+
+// FuzzXLSXError: whatever DuckDB says about the CSV files a workbook was
+// converted to, the error is one line naming the workbook, never the
+// temporary folder the user has never seen.
+func FuzzXLSXError(f *testing.F) {
+	tmp := filepath.Join(os.TempDir(), xlsxTempPrefix)
+	for _, m := range []string{
+		"Conversion Error: CSV Error on Line: 7\nOriginal Line: x,1\nError when converting column \"n\". Could not convert string \"x\" to 'BIGINT'\n\n  file = " + tmp + "123/1.csv\n",
+		"Invalid Input Error: CSV Error on Line: 3\nOriginal Line: 1\nExpected Number of Columns: 2 Found: 1\n\n  file = " + tmp + "9/7.csv\n",
+		"Invalid Input Error: Error when sniffing file \"" + tmp + "5/0.csv\".\n",
+		"IO Error: No files found that match the pattern \"" + tmp + "5/-1.csv\"",
+	} {
+		f.Add(m)
+	}
+	s := adapter.Seed{Root: "/p", Files: []string{"/p/seeds/a.xlsx", "/p/seeds/b.xlsx"}, Format: "xlsx"}
+	f.Fuzz(func(t *testing.T, msg string) {
+		err := Error(context.Background(), s, errors.New(msg))
+		var re *ReadError
+		if !errors.As(err, &re) {
+			t.Fatalf("Error(%q) = %v (%T), want a *ReadError", msg, err, err)
+		}
+		if strings.Contains(re.File+re.Msg, "\n") {
+			t.Fatalf("Error(%q) spans lines: %q", msg, err)
+		}
+		if inConversionDir(filepath.Join(s.Root, filepath.FromSlash(re.File))) {
+			t.Fatalf("Error(%q) names the temporary folder: %q", msg, err)
 		}
 	})
 }
