@@ -114,6 +114,12 @@ func (d Dialect) Quote(ident string) string {
 	return q + strings.ReplaceAll(ident, q, q+q) + q
 }
 
+// Literal renders s as a string literal, embedded quotes doubled: the SQL
+// standard's form, which every engine here reads.
+func (d Dialect) Literal(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
 // RelationSQL renders a quoted relation name: database.schema.name, the
 // database omitted when empty.
 func (d Dialect) RelationSQL(r Relation) string {

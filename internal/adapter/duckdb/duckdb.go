@@ -410,6 +410,4 @@ func interrupted(ctx context.Context, err error) error {
 	return err
 }
 
-func literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
+func literal(s string) string { return dialect.Literal(s) }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/seedstate"
 	"github.com/ingot-dev/ingot/internal/seedfile"
 )
 
@@ -22,7 +23,7 @@ import (
 // server with COPY in binary format, and swaps the new table in like a
 // table model. A file that can not be read leaves the old table in place.
 // An incremental seed copies only its new and changed files (see
-// loadSeedIncremental).
+// seedstate.Book.Load).
 func (a *Adapter) LoadSeed(ctx context.Context, s adapter.Seed) (adapter.Result, error) {
 	res, err := a.loadSeedWithHooks(ctx, s)
 	if err != nil {
@@ -44,7 +45,7 @@ func (a *Adapter) loadSeedWithHooks(ctx context.Context, s adapter.Seed) (adapte
 	defer conn.Release()
 	return a.outside.Around(ctx, s.Hooks, "the table was loaded", execOn(ctx, conn), func() (adapter.Result, error) {
 		if s.Incremental {
-			return a.loadSeedIncremental(ctx, conn, s)
+			return seeds.Load(ctx, &seedSession{a: a, conn: conn}, s)
 		}
 		return a.loadSeed(ctx, conn, s)
 	})
@@ -61,11 +62,7 @@ func (a *Adapter) SeedColumns(ctx context.Context, s adapter.Seed) ([]adapter.Co
 		if err != nil {
 			return nil, err
 		}
-		cols, ok := seedfile.AppendedColumns(s,
-			func() (adapter.Kind, []adapter.Column, error) { return describe(ctx, conn, s.Relation) },
-			func() (map[string]string, error) {
-				return loadedFiles(ctx, conn, stateRelation(s.Relation), s.Relation.Name)
-			})
+		cols, ok := seeds.Columns(ctx, &seedSession{a: a, conn: conn}, s)
 		conn.Release()
 		if ok {
 			return cols, nil
@@ -132,8 +129,13 @@ func (r *seedReader) Close() {
 	r.cleanup()
 }
 
+// copier is what COPY runs on: a transaction or a connection.
+type copier interface {
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
 // copyTo streams the seed's rows into the existing table rel with COPY.
-func (r *seedReader) copyTo(ctx context.Context, tx pgx.Tx, rel adapter.Relation) (int64, error) {
+func (r *seedReader) copyTo(ctx context.Context, tx copier, rel adapter.Relation) (int64, error) {
 	names := make([]string, len(r.cols))
 	selects := make([]string, len(r.cols))
 	for i, c := range r.cols {
@@ -156,7 +158,7 @@ func (r *seedReader) copyTo(ctx context.Context, tx pgx.Tx, rel adapter.Relation
 func (a *Adapter) loadSeed(ctx context.Context, conn *pgxpool.Conn, s adapter.Seed) (adapter.Result, error) {
 	// Forgetting first is safe whatever happens next: with no record, an
 	// incremental load (should the seed become one again) loads it whole.
-	if err := forgetSeedFiles(ctx, conn, s.Relation); err != nil {
+	if err := seeds.Forget(ctx, &seedSession{a: a, conn: conn}, s.Relation); err != nil {
 		return adapter.Result{}, err
 	}
 	rows, notes, err := a.loadSeedWhole(ctx, conn, s, nil)
@@ -206,96 +208,6 @@ func (a *Adapter) loadSeedWhole(ctx context.Context, conn *pgxpool.Conn, s adapt
 	return rows, notes, nil
 }
 
-// loadSeedIncremental compares the seed's files with those recorded at its
-// last load and, in one transaction, deletes the rows of changed and
-// removed files (by _source_file), copies the rows of new and changed files
-// into the table, and updates the record. The seed is loaded whole (and
-// recorded) on a full refresh, when the table or the record is missing,
-// when the table has no _source_file column, and when no file is unchanged.
-func (a *Adapter) loadSeedIncremental(ctx context.Context, conn *pgxpool.Conn, s adapter.Seed) (adapter.Result, error) {
-	s.SourceFileColumn = true
-	state := stateRelation(s.Relation)
-	if err := ensureStateTable(ctx, conn, state); err != nil {
-		return adapter.Result{}, err
-	}
-	loaded, err := loadedFiles(ctx, conn, state, s.Relation.Name)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	plan, err := seedfile.Plan(s, loaded)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	kind, cols, err := describe(ctx, conn, s.Relation)
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	if seedfile.LoadsWhole(s, kind, cols, loaded, plan) {
-		rows, notes, err := a.loadSeedWhole(ctx, conn, s, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1", s.Relation.Name); err != nil {
-				return err
-			}
-			return recordFiles(ctx, tx, state, s.Relation.Name, plan.Files)
-		})
-		if err != nil {
-			return adapter.Result{}, err
-		}
-		return adapter.Result{RowsAffected: rows, Message: message(seedfile.FullMessage(rows, len(plan.Files)), notes)}, nil
-	}
-	if plan.Nothing() {
-		// Nothing to load; the hooks still run, as on every load.
-		if len(s.PreHooks)+len(s.PostHooks) > 0 {
-			if err := a.inModelTx(ctx, conn, false, s.Hooks, func(pgx.Tx) error { return nil }); err != nil {
-				return adapter.Result{}, err
-			}
-		}
-		return adapter.Result{RowsAffected: 0, Message: plan.Message(0, 0)}, nil
-	}
-
-	var rd *seedReader
-	if len(plan.Load) > 0 {
-		sub := s
-		sub.Files = plan.LoadPaths()
-		if rd, err = openSeedReader(ctx, sub); err != nil {
-			return adapter.Result{}, err
-		}
-		defer rd.Close()
-		newCols := make([]adapter.Column, len(rd.cols))
-		for i, c := range rd.cols {
-			newCols[i] = adapter.Column{Name: c.name, Type: c.pgType}
-		}
-		if err := seedfile.CheckColumns(s.Relation, cols, newCols, normalizeType); err != nil {
-			return adapter.Result{}, err
-		}
-	}
-	var inserted, deleted int64
-	err = a.inModelTx(ctx, conn, false, s.Hooks, func(tx pgx.Tx) error {
-		if del := plan.Delete(); len(del) > 0 {
-			tag, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(s.Relation)+" WHERE "+adapter.QuoteIdent(seedfile.SourceFileColumn)+" = ANY($1)", del)
-			if err != nil {
-				return err
-			}
-			deleted = tag.RowsAffected()
-			if _, err := tx.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1 AND file = ANY($2)", s.Relation.Name, del); err != nil {
-				return err
-			}
-		}
-		if rd == nil {
-			return nil
-		}
-		n, err := rd.copyTo(ctx, tx, s.Relation)
-		if err != nil {
-			return err
-		}
-		inserted = n
-		return recordFiles(ctx, tx, state, s.Relation.Name, plan.Load)
-	})
-	if err != nil {
-		return adapter.Result{}, err
-	}
-	return adapter.Result{RowsAffected: inserted, Message: plan.Message(inserted, deleted)}, nil
-}
-
 // normalizeType spells the types mapDuckType picks as format_type reports
 // them, so that a file's columns compare with the table's.
 func normalizeType(t string) string {
@@ -310,65 +222,94 @@ func normalizeType(t string) string {
 	return t
 }
 
-func stateRelation(seed adapter.Relation) adapter.Relation {
-	return adapter.Relation{Schema: seed.Schema, Name: seedfile.StateTable}
+// seeds is the incremental seeds' bookkeeping on PostgreSQL.
+var seeds = seedstate.Book{
+	Dialect: dialect, TextType: "text", NormType: normalizeType,
+	// Two sessions creating the record table at once race on the catalog.
+	Raced: func(err error) bool { return isSQLState(err, "42P07", "42710", "23505") },
 }
 
-// ensureStateTable creates the record of loaded files on demand.
-func ensureStateTable(ctx context.Context, q querier, state adapter.Relation) error {
-	c := seedfile.StateColumns
-	_, err := q.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s text NOT NULL, %s text NOT NULL, %s text NOT NULL)",
-		relationSQL(state), c[0], c[1], c[2]))
-	// Two sessions creating it at once race on the catalog.
-	if err != nil && !isSQLState(err, "42P07", "42710", "23505") {
-		return fmt.Errorf("creating %s: %w", state, err)
+// seedSession gives seedstate a load's connection; while a transaction
+// is open, statements go to it.
+type seedSession struct {
+	a    *Adapter
+	conn *pgxpool.Conn
+	tx   pgx.Tx
+}
+
+func (s *seedSession) q() querier {
+	if s.tx != nil {
+		return s.tx
 	}
-	return nil
+	return s.conn
 }
 
-// loadedFiles reads the recorded fingerprints of seed's files, keyed by
-// relative path.
-func loadedFiles(ctx context.Context, q querier, state adapter.Relation, seed string) (map[string]string, error) {
-	rows, err := q.Query(ctx, "SELECT file, fingerprint FROM "+relationSQL(state)+" WHERE seed = $1", seed)
+// in runs fn with tx as the session's transaction.
+func (s *seedSession) in(tx pgx.Tx, fn func() error) error {
+	s.tx = tx
+	defer func() { s.tx = nil }()
+	return fn()
+}
+
+func (s *seedSession) Exec(ctx context.Context, stmt string) (int64, error) {
+	tag, err := s.q().Exec(ctx, stmt)
+	return tag.RowsAffected(), err
+}
+
+func (s *seedSession) Pairs(ctx context.Context, query string) ([][2]string, error) {
+	rows, err := s.q().Query(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", state, err)
+		return nil, err
 	}
-	out := map[string]string{}
-	var file, fp string
-	_, err = pgx.ForEachRow(rows, []any{&file, &fp}, func() error {
-		out[file] = fp
-		return nil
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) ([2]string, error) {
+		var p [2]string
+		return p, row.Scan(&p[0], &p[1])
 	})
+}
+
+func (s *seedSession) Describe(ctx context.Context, r adapter.Relation) (adapter.Kind, []adapter.Column, error) {
+	return describe(ctx, s.q(), r)
+}
+
+func (s *seedSession) Tx(ctx context.Context, h adapter.Hooks, fn func() error) error {
+	return s.a.inModelTx(ctx, s.conn, false, h, func(tx pgx.Tx) error { return s.in(tx, fn) })
+}
+
+func (s *seedSession) LoadWhole(ctx context.Context, seed adapter.Seed, then func() error) (int64, []string, error) {
+	return s.a.loadSeedWhole(ctx, s.conn, seed, func(tx pgx.Tx) error { return s.in(tx, then) })
+}
+
+func (s *seedSession) Files(ctx context.Context, sub adapter.Seed) (seedstate.Files, error) {
+	rd, err := openSeedReader(ctx, sub)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", state, err)
+		return nil, err
 	}
-	return out, nil
+	return &seedFiles{s: s, rd: rd}, nil
 }
 
-func recordFiles(ctx context.Context, tx pgx.Tx, state adapter.Relation, seed string, files []seedfile.File) error {
-	if len(files) == 0 {
-		return nil
-	}
-	rels := make([]string, len(files))
-	fps := make([]string, len(files))
-	for i, f := range files {
-		rels[i], fps[i] = f.Rel, f.Fingerprint
-	}
-	_, err := tx.Exec(ctx, "INSERT INTO "+relationSQL(state)+" SELECT $1::text, f, fp FROM unnest($2::text[], $3::text[]) AS u(f, fp)", seed, rels, fps)
-	return err
+// seedFiles are files read by an in-memory DuckDB and copied to the
+// server.
+type seedFiles struct {
+	s  *seedSession
+	rd *seedReader
 }
 
-// forgetSeedFiles drops what an incremental load recorded about seed r, if
-// anything.
-func forgetSeedFiles(ctx context.Context, q querier, r adapter.Relation) error {
-	state := stateRelation(r)
-	ri, err := lookup(ctx, q, state)
-	if err != nil || ri.relkind != "r" {
-		return err
+func (f *seedFiles) Columns() []adapter.Column {
+	cols := make([]adapter.Column, len(f.rd.cols))
+	for i, c := range f.rd.cols {
+		cols[i] = adapter.Column{Name: c.name, Type: c.pgType}
 	}
-	_, err = q.Exec(ctx, "DELETE FROM "+relationSQL(state)+" WHERE seed = $1", r.Name)
-	return err
+	return cols
 }
+
+func (f *seedFiles) AppendTo(ctx context.Context, r adapter.Relation) (int64, error) {
+	if f.s.tx != nil {
+		return f.rd.copyTo(ctx, f.s.tx, r)
+	}
+	return f.rd.copyTo(ctx, f.s.conn, r)
+}
+
+func (f *seedFiles) Close() { f.rd.Close() }
 
 // seedColumn is how one DuckDB column reaches PostgreSQL.
 type seedColumn struct {
