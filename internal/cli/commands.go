@@ -26,7 +26,7 @@ func (e *env) commands() []*ucli.Command {
 			Name:      "compile",
 			Usage:     "render the SQL of selected models into target/compiled/ without running them",
 			ArgsUsage: " ",
-			Flags:     commandFlags(selectFlags()...),
+			Flags:     commandFlags(append(selectFlags(), checkFlag())...),
 			Action:    e.compileCmd,
 		},
 		{
@@ -40,7 +40,7 @@ func (e *env) commands() []*ucli.Command {
 		},
 	}
 	cmds = append(cmds, e.runCommands()...)
-	cmds = append(cmds, e.convertCommand())
+	cmds = append(cmds, e.convertCommand(), e.checkCommand())
 	cmds = append(cmds, e.everydayCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsage
@@ -262,6 +262,9 @@ func (e *env) compileCmd(c *ucli.Context) error {
 	}
 	written := len(ids)
 	fmt.Fprintf(e.stdout, "Compiled %d model%s into %s\n", written, plural(written), filepath.ToSlash(filepath.Join(s.proj.TargetPath, "compiled")))
+	if c.Bool("check") {
+		return e.check(c, s, ids)
+	}
 	return nil
 }
 
