@@ -165,7 +165,7 @@ func readResults(path string) (results, error) {
 		Results []struct {
 			Status        string  `json:"status"`
 			ExecutionTime float64 `json:"execution_time"`
-			Error         string  `json:"error"`
+			Message       string  `json:"message"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -178,7 +178,7 @@ func readResults(path string) (results, error) {
 		if r.Status != "success" {
 			out.failed++
 			if firstErr == "" {
-				firstErr = strings.TrimSpace(r.Status + ": " + r.Error)
+				firstErr = strings.TrimSpace(r.Status + ": " + r.Message)
 			}
 		}
 	}

@@ -267,10 +267,12 @@ func seedResult(path string) (time.Duration, int64, error) {
 	}
 	var doc struct {
 		Results []struct {
-			Status        string  `json:"status"`
-			ExecutionTime float64 `json:"execution_time"`
-			Rows          int64   `json:"rows_affected"`
-			Error         string  `json:"error"`
+			Status          string  `json:"status"`
+			ExecutionTime   float64 `json:"execution_time"`
+			AdapterResponse struct {
+				Rows int64 `json:"rows_affected"`
+			} `json:"adapter_response"`
+			Message string `json:"message"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -281,9 +283,9 @@ func seedResult(path string) (time.Duration, int64, error) {
 	}
 	r := doc.Results[0]
 	if r.Status != "success" {
-		return 0, 0, fmt.Errorf("seed %s: %s", r.Status, r.Error)
+		return 0, 0, fmt.Errorf("seed %s: %s", r.Status, r.Message)
 	}
-	return time.Duration(r.ExecutionTime * float64(time.Second)), r.Rows, nil
+	return time.Duration(r.ExecutionTime * float64(time.Second)), r.AdapterResponse.Rows, nil
 }
 
 // generateCSV writes rows until the file reaches size bytes; it returns

@@ -1,6 +1,8 @@
 // Package artifacts writes what a run leaves in target/: manifest.json
-// (every node, its config, dependencies and checksum) and
-// run_results.json (status, timing, rows and message per node).
+// (every node, its config, dependencies, checksum and, when computed, its
+// columns' lineage) and run_results.json (status, timing, rows and message
+// per node), in the shapes of dbt's published artifact schemas, and
+// sources.json (source freshness).
 package artifacts
 
 import (
@@ -11,173 +13,54 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"strings"
 	"time"
-
-	"github.com/ingot-dev/ingot/internal/compile"
-	"github.com/ingot-dev/ingot/internal/run"
 )
 
-// Metadata heads both files.
+// Metadata is what the command says about itself; each file writes it in
+// its schema's shape.
 type Metadata struct {
-	Version     string    `json:"ingot_version"`
-	GeneratedAt time.Time `json:"generated_at"`
-	Project     string    `json:"project_name"`
-	Target      string    `json:"target_name"`
-	TargetType  string    `json:"adapter_type"`
-	Command     string    `json:"command,omitempty"`
+	Version     string
+	GeneratedAt time.Time
+	Project     string
+	Target      string
+	TargetType  string
+	Command     string
 	// Args are the command line after the program name (ingot retry
 	// repeats it).
-	Args []string `json:"args,omitempty"`
+	Args []string
 }
 
-type manifestNode struct {
-	ID           string            `json:"unique_id"`
-	Name         string            `json:"name"`
-	ResourceType string            `json:"resource_type"`
-	Schema       string            `json:"schema,omitempty"`
-	Relation     string            `json:"relation_name,omitempty"`
-	Path         string            `json:"original_file_path"`
-	Materialized string            `json:"materialized,omitempty"`
-	Config       map[string]any    `json:"config"`
-	Tags         []string          `json:"tags"`
-	DependsOn    []string          `json:"depends_on"`
-	Checksum     string            `json:"checksum,omitempty"`
-	Description  string            `json:"description,omitempty"`
-	Columns      map[string]column `json:"columns,omitempty"`
-	TestType     string            `json:"test_type,omitempty"`
-	AttachedTo   []string          `json:"attached_node,omitempty"`
-	// MacroChecksum fingerprints the macro files the node's template names
-	// (state:modified compares it).
-	MacroChecksum string `json:"macro_checksum,omitempty"`
+// Env keys of metadata.env: the schemas allow no keys of ingot's own in
+// metadata, and env is the free-form map dbt keeps there.
+const (
+	EnvVersion = "INGOT_VERSION"
+	EnvTarget  = "INGOT_TARGET_NAME"
+)
+
+func (m Metadata) env() map[string]string {
+	return map[string]string{EnvVersion: m.Version, EnvTarget: m.Target}
 }
 
-type column struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	DataType    string `json:"data_type,omitempty"`
+// invocationID is one id for both files of a command, in UUID form as
+// dbt's: derived from what identifies the invocation, so it needs no
+// random source.
+func (m Metadata) invocationID() string {
+	h := sha256.Sum256([]byte(m.GeneratedAt.UTC().Format(time.RFC3339Nano) + "\x00" + m.Project + "\x00" + m.Target + "\x00" + m.Command + "\x00" + strings.Join(m.Args, "\x00")))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-4" + x[13:16] + "-a" + x[17:20] + "-" + x[20:32]
 }
 
-// WriteManifest writes target/manifest.json.
-func WriteManifest(dir string, meta Metadata, m *compile.Manifest) error {
-	nodes := map[string]manifestNode{}
-	for _, id := range m.IDs() {
-		nodes[id] = nodeJSON(m, m.Nodes[id])
+// timestamp is dbt's spelling of a time: UTC with microseconds and a Z.
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return writeJSON(filepath.Join(dir, "manifest.json"), map[string]any{"metadata": meta, "nodes": nodes})
-}
-
-// NodeJSON is n as manifest.json records it.
-func NodeJSON(m *compile.Manifest, n *compile.Node) any { return nodeJSON(m, n) }
-
-func nodeJSON(m *compile.Manifest, n *compile.Node) manifestNode {
-	mn := manifestNode{
-		ID: n.ID, Name: n.Name, ResourceType: n.Kind, Path: n.Path, Config: map[string]any(n.Config),
-		Tags: n.Config.Tags(), DependsOn: n.DependsOn, TestType: n.TestType, AttachedTo: n.AttachedTo,
-	}
-	if mn.Config == nil {
-		mn.Config = map[string]any{}
-	}
-	if mn.Tags == nil {
-		mn.Tags = []string{}
-	}
-	if mn.DependsOn == nil {
-		mn.DependsOn = []string{}
-	}
-	if n.Kind != compile.KindTest {
-		mn.Schema, mn.Relation = n.Relation.Schema, n.Relation.String()
-	}
-	if n.Kind == compile.KindModel || n.Kind == compile.KindSnapshot {
-		mn.Materialized = n.Materialized()
-		mn.Checksum = checksum(n.Model.Src)
-		mn.MacroChecksum = MacroChecksum(m, n)
-	}
-	if n.Kind == compile.KindSeed {
-		mn.Checksum = seedChecksum(n.Seed.Files)
-	}
-	if n.Props != nil {
-		mn.Description = n.Props.Description
-		if len(n.Props.Columns) > 0 {
-			mn.Columns = map[string]column{}
-			for _, c := range n.Props.Columns {
-				mn.Columns[c.Name] = column{Name: c.Name, Description: c.Description, DataType: c.DataType}
-			}
-		}
-	}
-	return mn
-}
-
-// bigSeed is the size above which a seed file is fingerprinted by size and
-// modification time instead of content (as dbt does for large seeds):
-// hashing a 1 GB file would cost seconds and its memory on every run.
-const bigSeed = 1 << 20
-
-func seedChecksum(files []string) string {
-	h := sha256.New()
-	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil {
-			continue
-		}
-		if st.Size() > bigSeed {
-			fmt.Fprintf(h, "%s:%d:%d\n", filepath.Base(f), st.Size(), st.ModTime().UnixNano())
-			continue
-		}
-		if b, err := os.ReadFile(f); err == nil {
-			h.Write(b)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func checksum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
-type resultJSON struct {
-	ID            string    `json:"unique_id"`
-	Name          string    `json:"name"`
-	ResourceType  string    `json:"resource_type"`
-	Status        string    `json:"status"`
-	Message       string    `json:"message,omitempty"`
-	RowsAffected  *int64    `json:"rows_affected,omitempty"`
-	Failures      *int64    `json:"failures,omitempty"`
-	StartedAt     time.Time `json:"started_at,omitzero"`
-	ExecutionTime float64   `json:"execution_time"`
-	CompiledPath  string    `json:"compiled_path,omitempty"`
-	Error         string    `json:"error,omitempty"`
-}
-
-// WriteRunResults writes target/run_results.json.
-func WriteRunResults(dir string, meta Metadata, elapsed time.Duration, results []run.Result) error {
-	out := make([]resultJSON, 0, len(results))
-	for _, r := range results {
-		j := resultJSON{ID: r.ID, Status: r.Status, Message: r.Message, StartedAt: r.Started,
-			ExecutionTime: r.Duration.Seconds(), CompiledPath: r.SQLPath}
-		if r.Node != nil {
-			j.Name, j.ResourceType = r.Node.Name, r.Node.Kind
-		}
-		if r.Rows >= 0 && r.Node != nil && r.Node.Kind != compile.KindTest {
-			rows := r.Rows
-			j.RowsAffected = &rows
-		}
-		if r.Node != nil && r.Node.Kind == compile.KindTest && r.Status != run.StatusSkipped {
-			f := r.Failures
-			j.Failures = &f
-		}
-		if r.Err != nil {
-			j.Error = r.Err.Error()
-		}
-		out = append(out, j)
-	}
-	sort.SliceStable(out, func(i, k int) bool { return out[i].StartedAt.Before(out[k].StartedAt) })
-	return writeJSON(filepath.Join(dir, "run_results.json"), map[string]any{
-		"metadata": meta, "elapsed_time": elapsed.Seconds(), "results": out,
-	})
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
 func writeJSON(path string, v any) error {
+	path = filepath.FromSlash(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -186,7 +69,7 @@ func writeJSON(path string, v any) error {
 	enc.SetEscapeHTML(false) // messages such as "warn if > 5" stay readable
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
@@ -209,6 +92,17 @@ type SourceFreshness struct {
 // WriteSources writes target/sources.json (ingot source freshness).
 func WriteSources(dir string, meta Metadata, elapsed time.Duration, results []SourceFreshness) error {
 	return writeJSON(filepath.Join(dir, "sources.json"), map[string]any{
-		"metadata": meta, "elapsed_time": elapsed.Seconds(), "results": results,
+		"metadata": legacyMeta(meta), "elapsed_time": elapsed.Seconds(), "results": results,
 	})
+}
+
+// legacyMeta is the metadata sources.json has always had (its readers
+// are ingot's own: source_status:fresher).
+func legacyMeta(m Metadata) map[string]any {
+	out := map[string]any{"ingot_version": m.Version, "generated_at": m.GeneratedAt, "project_name": m.Project,
+		"target_name": m.Target, "adapter_type": m.TargetType}
+	if m.Command != "" {
+		out["command"] = m.Command
+	}
+	return out
 }

@@ -6,29 +6,26 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"text/template/parse"
 
 	"github.com/ingot-dev/ingot/internal/compile"
 )
 
 var defineRe = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"`)
 
-// MacroChecksum fingerprints the macro files whose macros n's template
-// names (by the macro's name, without its engine prefix, as a word of the
-// template), and the files those macros name in turn. A change anywhere in
-// such a file changes it: coarse, but it never misses an edit.
-func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
-	if n.Model == nil {
-		return ""
-	}
-	type file struct {
-		src   string
-		names []string
-	}
-	var files []file
+type macroFile struct {
+	src   string
+	names []string // defined names without their engine prefix
+	defs  []string // defined names as written
+}
+
+func macroFiles(m *compile.Manifest) []macroFile {
+	files := make([]macroFile, 0, len(m.Project.Macros))
 	for _, f := range m.Project.Macros {
-		fl := file{src: string(f.Src)}
+		fl := macroFile{src: string(f.Src)}
 		for _, d := range defineRe.FindAllStringSubmatch(fl.src, -1) {
 			name := d[1]
+			fl.defs = append(fl.defs, name)
 			if _, base, ok := strings.Cut(name, "__"); ok {
 				name = base
 			}
@@ -36,6 +33,13 @@ func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
 		}
 		files = append(files, fl)
 	}
+	return files
+}
+
+// usedFiles are the indexes of the macro files whose macros n's template
+// names (by the macro's name, without its engine prefix, as a word of the
+// template), and of the files those macros name in turn.
+func usedFiles(files []macroFile, n *compile.Node) []int {
 	used := map[int]bool{}
 	texts := []string{string(n.Model.Src)}
 	for len(texts) > 0 {
@@ -54,20 +58,89 @@ func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
 			}
 		}
 	}
-	if len(used) == 0 {
-		return ""
-	}
 	idx := make([]int, 0, len(used))
 	for i := range used {
 		idx = append(idx, i)
 	}
 	sort.Ints(idx)
+	return idx
+}
+
+// MacroChecksum fingerprints the macro files n's template uses (see
+// usedFiles). A change anywhere in such a file changes it: coarse, but it
+// never misses an edit.
+func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
+	if n.Model == nil {
+		return ""
+	}
+	files := macroFiles(m)
+	idx := usedFiles(files, n)
+	if len(idx) == 0 {
+		return ""
+	}
 	h := sha256.New()
 	for _, i := range idx {
 		h.Write([]byte(files[i].src))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// UsedMacros names the macros n's template calls, directly or through
+// other macros, engine versions included (depends_on.macros), sorted.
+func UsedMacros(m *compile.Manifest, n *compile.Node) []string {
+	if n.Model == nil {
+		return nil
+	}
+	files := macroFiles(m)
+	texts := []string{string(n.Model.Src)}
+	for _, i := range usedFiles(files, n) {
+		texts = append(texts, files[i].src)
+	}
+	set := map[string]bool{}
+	for _, f := range files {
+		for k, base := range f.names {
+			for _, t := range texts {
+				if containsWord(t, base) {
+					set[f.defs[k]] = true
+					break
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for name := range set {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type defineBlock struct{ name, text string }
+
+// defineBlocks are the {{ define }} blocks of a macro file with their
+// text as the template parser reads it back.
+func defineBlocks(src []byte) []defineBlock {
+	t := parse.New("macros")
+	t.Mode = parse.SkipFuncCheck
+	trees := map[string]*parse.Tree{}
+	if _, err := t.Parse(string(src), "", "", trees); err != nil {
+		// the project loaded, so this does not happen; fall back to the names
+		var out []defineBlock
+		for _, d := range defineRe.FindAllStringSubmatch(string(src), -1) {
+			out = append(out, defineBlock{name: d[1]})
+		}
+		return out
+	}
+	var out []defineBlock
+	for name, tr := range trees {
+		if name == "macros" || tr.Root == nil {
+			continue
+		}
+		out = append(out, defineBlock{name: name, text: tr.Root.String()})
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].name < out[k].name })
+	return out
 }
 
 func containsWord(text, w string) bool {

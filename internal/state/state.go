@@ -18,13 +18,56 @@ import (
 
 // Node is what the state's manifest says about one node.
 type Node struct {
-	ResourceType  string                    `json:"resource_type"`
-	Relation      string                    `json:"relation_name"`
-	Schema        string                    `json:"schema"`
-	Checksum      string                    `json:"checksum"`
-	MacroChecksum string                    `json:"macro_checksum"`
-	Config        map[string]any            `json:"config"`
-	Columns       map[string]map[string]any `json:"columns"`
+	ResourceType string
+	// Relation is schema.name (unquoted), where --defer reads the node.
+	Relation      string
+	Schema        string
+	Checksum      string
+	MacroChecksum string
+	Config        map[string]any
+	Columns       map[string]map[string]any
+}
+
+// UnmarshalJSON reads a node of manifest.json as written now (dbt's
+// manifest v12: checksum {name, checksum}, ingot's fields under
+// meta.ingot) or by earlier ingot versions (flat strings), so a --state
+// folder from before an upgrade still compares.
+func (n *Node) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		ResourceType  string                    `json:"resource_type"`
+		Relation      string                    `json:"relation_name"`
+		Schema        string                    `json:"schema"`
+		Alias         string                    `json:"alias"`
+		Checksum      json.RawMessage           `json:"checksum"`
+		MacroChecksum string                    `json:"macro_checksum"`
+		Config        map[string]any            `json:"config"`
+		Columns       map[string]map[string]any `json:"columns"`
+		Meta          struct {
+			Ingot struct {
+				MacroChecksum string `json:"macro_checksum"`
+			} `json:"ingot"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*n = Node{ResourceType: raw.ResourceType, Relation: raw.Relation, Schema: raw.Schema, Config: raw.Config,
+		Columns: raw.Columns, MacroChecksum: raw.MacroChecksum}
+	if raw.Alias != "" {
+		n.Relation = raw.Schema + "." + raw.Alias
+	}
+	if raw.Meta.Ingot.MacroChecksum != "" {
+		n.MacroChecksum = raw.Meta.Ingot.MacroChecksum
+	}
+	var sum struct {
+		Checksum string `json:"checksum"`
+	}
+	if json.Unmarshal(raw.Checksum, &sum) != nil {
+		_ = json.Unmarshal(raw.Checksum, &n.Checksum)
+	} else {
+		n.Checksum = sum.Checksum
+	}
+	return nil
 }
 
 // State is a previous run's manifest and, when there is one, its results.
@@ -42,11 +85,21 @@ type State struct {
 	Args    []string
 }
 
+// metadata is both files' metadata as written now (dbt's: the target in
+// env) or by earlier ingot versions (target_name, command and args).
+type metadata struct {
+	Env         map[string]string `json:"env"`
+	AdapterType string            `json:"adapter_type"`
+	TargetName  string            `json:"target_name"`
+	Command     string            `json:"command"`
+	Args        []string          `json:"args"`
+}
+
 // Load reads dir/manifest.json and, if present, dir/run_results.json.
 func Load(dir string) (*State, error) {
 	var man struct {
-		Metadata artifacts.Metadata `json:"metadata"`
-		Nodes    map[string]Node    `json:"nodes"`
+		Metadata metadata        `json:"metadata"`
+		Nodes    map[string]Node `json:"nodes"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -58,7 +111,11 @@ func Load(dir string) (*State, error) {
 	if err := json.Unmarshal(b, &man); err != nil {
 		return nil, fmt.Errorf("--state %s: manifest.json: %w", dir, err)
 	}
-	s := &State{Dir: dir, TargetName: man.Metadata.Target, TargetType: man.Metadata.TargetType, Nodes: man.Nodes, Results: map[string]string{}}
+	target := man.Metadata.TargetName
+	if t := man.Metadata.Env[artifacts.EnvTarget]; t != "" {
+		target = t
+	}
+	s := &State{Dir: dir, TargetName: target, TargetType: man.Metadata.AdapterType, Nodes: man.Nodes, Results: map[string]string{}}
 	b, err = os.ReadFile(filepath.Join(dir, "run_results.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
@@ -67,7 +124,8 @@ func Load(dir string) (*State, error) {
 		return nil, err
 	}
 	var rr struct {
-		Metadata artifacts.Metadata `json:"metadata"`
+		Metadata metadata       `json:"metadata"`
+		Args     map[string]any `json:"args"`
 		Results  []struct {
 			ID     string `json:"unique_id"`
 			Status string `json:"status"`
@@ -77,6 +135,9 @@ func Load(dir string) (*State, error) {
 		return nil, fmt.Errorf("--state %s: run_results.json: %w", dir, err)
 	}
 	s.Command, s.Args = rr.Metadata.Command, rr.Metadata.Args
+	if cmd, _, argv := artifacts.ResultsArgs(rr.Args); cmd != "" {
+		s.Command, s.Args = cmd, argv
+	}
 	for _, r := range rr.Results {
 		s.Results[r.ID] = r.Status
 	}
