@@ -8,6 +8,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/ingot-dev/ingot/internal/diag"
 )
@@ -54,10 +56,33 @@ func decodeStrict(file string, src []byte, v any, known []string) error {
 	if err := CheckAliases(file, src); err != nil {
 		return err
 	}
-	if err := yaml.UnmarshalWithOptions(src, v, yaml.Strict()); err != nil {
+	if err := unmarshalStrict(file, src, v); err != nil {
+		var d *diag.Error
+		if errors.As(err, &d) {
+			return err // located already
+		}
 		return yamlError(file, src, err, known)
 	}
 	return nil
+}
+
+// unmarshalStrict is go-yaml's strict Unmarshal, with a panic of the
+// decoder turned into an error at the first tag: go-yaml 1.19 panics on a
+// tagged scalar where a list is expected (model-paths: !!str models).
+func unmarshalStrict(file string, src []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			line, col := 1, 1
+			for _, tk := range lexer.Tokenize(string(src)) {
+				if tk.Type == token.TagType {
+					line, col = tk.Position.Line, tk.Position.Column
+					break
+				}
+			}
+			err = diag.At(file, src, line, col, "cannot decode this value: write a list without a YAML tag (!…) where a list is expected, like [a, b]")
+		}
+	}()
+	return yaml.UnmarshalWithOptions(src, v, yaml.Strict())
 }
 
 // Pos records where a YAML value starts.
