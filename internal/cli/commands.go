@@ -1,15 +1,15 @@
 package cli
 
 import (
-	"runtime"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/sync/errgroup"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -238,21 +238,13 @@ func (e *env) compileCmd(c *ucli.Context) error {
 		return err
 	}
 	// Rendering is CPU work and writing is I/O: overlap them across models.
-	errs := make([]error, len(ids))
-	var g errgroup.Group
-	g.SetLimit(2 * runtime.GOMAXPROCS(0))
-	for i, id := range ids {
-		g.Go(func() error {
-			n := s.manifest.Nodes[id]
-			sql, err := s.manifest.Render(c.Context, id, compile.RenderOptions{})
-			if err == nil {
-				err = writeCompiled(s, n, "compiled", sql)
-			}
-			errs[i] = err
-			return nil
-		})
+	dirs := &dirCache{made: map[string]bool{}}
+	errs, err := s.manifest.RenderEach(c.Context, ids, compile.RenderOptions{}, 2*runtime.GOMAXPROCS(0), func(i int, sql string) error {
+		return writeIfChanged(dirs, compiledPath(s, s.manifest.Nodes[ids[i]], "compiled"), sql)
+	})
+	if err != nil {
+		return err
 	}
-	g.Wait()
 	var problems diag.List
 	for _, err := range errs {
 		problems.Add(err)
@@ -286,16 +278,58 @@ func compiledPath(s *session, n *compile.Node, kind string) string {
 }
 
 func writeCompiled(s *session, n *compile.Node, kind, sql string) error {
-	path := compiledPath(s, n, kind)
-	// Rewriting identical files costs a truncate and a fresh allocation per
-	// model on every run; leave unchanged SQL (and its mtime) alone.
-	if old, err := os.ReadFile(path); err == nil && string(old) == sql {
-		return nil
+	return writeIfChanged(nil, compiledPath(s, n, kind), sql)
+}
+
+// writeIfChanged writes sql to path unless the file already holds it.
+// Rewriting identical files costs a truncate and a fresh allocation per
+// model on every run; unchanged SQL (and its mtime) is left alone. dirs,
+// when not nil, creates the folders, each once.
+func writeIfChanged(dirs *dirCache, path, sql string) error {
+	fresh := false
+	if dirs != nil {
+		var err error
+		if fresh, err = dirs.ensure(filepath.Dir(path)); err != nil {
+			return err
+		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	if !fresh {
+		if old, err := os.ReadFile(path); err == nil && string(old) == sql {
+			return nil
+		}
+	}
+	if dirs == nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(path, []byte(sql), 0o644)
+}
+
+// dirCache creates the folders one command writes files into, each once
+// however many files go there, and remembers which ones did not exist: a
+// folder this command created holds no old file to compare with.
+type dirCache struct {
+	mu   sync.Mutex
+	made map[string]bool // folder → created by this command
+}
+
+// ensure makes sure dir exists and reports whether it was created now.
+func (d *dirCache) ensure(dir string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if made, ok := d.made[dir]; ok {
+		return made, nil
+	}
+	_, err := os.Stat(dir)
+	made := errors.Is(err, fs.ErrNotExist)
+	if made {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return false, err
+		}
+	}
+	d.made[dir] = made
+	return made, nil
 }
 
 func plural(n int) string {

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/diag"
 	"github.com/ingot-dev/ingot/internal/graph"
@@ -138,32 +136,23 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 	models := make([]*Node, len(all))
 	outs := make([]*template.Output, len(all))
 	perrs := make([]error, len(all))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	for i, pm := range all {
+	err = forEach(ctx, len(all), 0, func(i int) {
+		pm := all[i]
 		kind := KindModel
 		if i >= len(p.Models) {
 			kind = KindSnapshot
 		}
-		g.Go(func() error {
-			n := &Node{Kind: kind, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
-			models[i] = n
-			t, err := eng.Parse(pm.Path, pm.Src)
-			if err != nil {
-				perrs[i] = err
-				return nil
-			}
-			n.Template = t
-			out, err := eng.Render(gctx, t, m.context(n, nil, false, nil))
-			if err != nil {
-				perrs[i] = err
-				return nil
-			}
-			outs[i] = out
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		n := &Node{Kind: kind, Name: pm.Name, Path: pm.Path, Model: pm, Props: pm.Props, Config: pm.Config}
+		models[i] = n
+		t, err := eng.Parse(pm.Path, pm.Src)
+		if err != nil {
+			perrs[i] = err
+			return
+		}
+		n.Template = t
+		outs[i], perrs[i] = eng.Render(ctx, t, m.context(n, nil, false, nil))
+	})
+	if err != nil {
 		return nil, err
 	}
 	for i, n := range models {
@@ -618,6 +607,24 @@ func (m *Manifest) Render(ctx context.Context, id string, o RenderOptions) (stri
 		return "", fmt.Errorf("%s has no SQL template", id)
 	}
 	return m.renderWithCTEs(ctx, n, o)
+}
+
+// RenderEach renders the nodes ids with o, several at a time, and passes
+// each result to each, on the goroutine that rendered it (so each may
+// write files concurrently). It returns one error per id: the render's,
+// else each's. workers bounds the goroutines (< 1: GOMAXPROCS); callers
+// that write files want more than there are cores, to overlap writing
+// with rendering.
+func (m *Manifest) RenderEach(ctx context.Context, ids []string, o RenderOptions, workers int, each func(i int, sql string) error) ([]error, error) {
+	errs := make([]error, len(ids))
+	err := forEach(ctx, len(ids), workers, func(i int) {
+		sql, err := m.Render(ctx, ids[i], o)
+		if err == nil {
+			err = each(i, sql)
+		}
+		errs[i] = err
+	})
+	return errs, err
 }
 
 // renderWithCTEs renders n and inlines the ephemeral models it refers to.

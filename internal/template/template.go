@@ -214,7 +214,8 @@ type Call struct {
 
 // Parse parses a model template named by its project-relative path.
 func (e *Engine) Parse(name string, src []byte) (*Template, error) {
-	trees, err := parse.Parse(name, string(src), "", "", e.parseFuncs, textBuiltins)
+	text := string(src)
+	trees, err := parse.Parse(name, text, "", "", e.parseFuncs, textBuiltins)
 	if err != nil {
 		d := diag.FromTemplate(err, name, func(n string) []byte {
 			if n == name {
@@ -237,7 +238,7 @@ func (e *Engine) Parse(name string, src []byte) (*Template, error) {
 	out := &Template{Name: name, Src: src, trees: trees}
 	main := trees[name]
 	if main != nil {
-		walkCalls(main, main.Root, &out.Calls)
+		walkCalls(text, main.Root, &out.Calls)
 	}
 	out.shareable = main != nil && len(trees) == 1 && e.base.Lookup(name) == nil
 	if out.shareable {
@@ -284,23 +285,23 @@ func templateCalls(n parse.Node) []string {
 // walkCalls finds ref/source calls whose arguments are all string
 // literals, so refs in branches not taken still become dependencies and
 // errors can point at them.
-func walkCalls(t *parse.Tree, n parse.Node, out *[]Call) {
+func walkCalls(src string, n parse.Node, out *[]Call) {
 	switch x := n.(type) {
 	case *parse.ListNode:
 		if x == nil {
 			return
 		}
 		for _, c := range x.Nodes {
-			walkCalls(t, c, out)
+			walkCalls(src, c, out)
 		}
 	case *parse.ActionNode:
-		walkCalls(t, x.Pipe, out)
+		walkCalls(src, x.Pipe, out)
 	case *parse.PipeNode:
 		if x == nil {
 			return
 		}
 		for _, c := range x.Cmds {
-			walkCalls(t, c, out)
+			walkCalls(src, c, out)
 		}
 	case *parse.CommandNode:
 		if len(x.Args) > 0 {
@@ -316,41 +317,37 @@ func walkCalls(t *parse.Tree, n parse.Node, out *[]Call) {
 					args = append(args, s.Text)
 				}
 				if lit && len(args) > 0 {
-					line, col := position(t, x)
+					line, col := position(src, x.Position())
 					*out = append(*out, Call{Func: id.Ident, Args: args, Line: line, Col: col})
 				}
 			}
 		}
 		for _, a := range x.Args {
-			walkCalls(t, a, out)
+			walkCalls(src, a, out)
 		}
 	case *parse.IfNode:
-		walkBranch(t, &x.BranchNode, out)
+		walkBranch(src, &x.BranchNode, out)
 	case *parse.RangeNode:
-		walkBranch(t, &x.BranchNode, out)
+		walkBranch(src, &x.BranchNode, out)
 	case *parse.WithNode:
-		walkBranch(t, &x.BranchNode, out)
+		walkBranch(src, &x.BranchNode, out)
 	case *parse.TemplateNode:
-		walkCalls(t, x.Pipe, out)
+		walkCalls(src, x.Pipe, out)
 	}
 }
 
-func walkBranch(t *parse.Tree, b *parse.BranchNode, out *[]Call) {
-	walkCalls(t, b.Pipe, out)
-	walkCalls(t, b.List, out)
-	walkCalls(t, b.ElseList, out)
+func walkBranch(src string, b *parse.BranchNode, out *[]Call) {
+	walkCalls(src, b.Pipe, out)
+	walkCalls(src, b.List, out)
+	walkCalls(src, b.ElseList, out)
 }
 
-func position(t *parse.Tree, n parse.Node) (int, int) {
-	loc, _ := t.ErrorContext(n)
-	parts := strings.Split(loc, ":")
-	if len(parts) < 3 {
-		return 0, 0
-	}
-	var line, col int
-	fmt.Sscan(parts[len(parts)-2], &line)
-	fmt.Sscan(parts[len(parts)-1], &col)
-	return line, col + 1 // text/template counts columns from 0
+// position is the 1-based line and column of byte offset pos in src, as
+// parse.Tree.ErrorContext counts them (columns in bytes), without
+// formatting the node's text and parsing the numbers back.
+func position(src string, pos parse.Pos) (int, int) {
+	before := src[:min(int(pos), len(src))]
+	return 1 + strings.Count(before, "\n"), len(before) - (strings.LastIndexByte(before, '\n') + 1) + 1
 }
 
 // Resolver turns ref and source arguments into SQL relation text.

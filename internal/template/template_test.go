@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"text/template/parse"
 	"time"
 	"unicode/utf8"
 
@@ -228,6 +229,51 @@ func TestIdentifier(t *testing.T) {
 		}
 		if len(got) > 63 || !utf8.ValidString(got) {
 			t.Errorf("identifier(%q) = %q: %d bytes, valid UTF-8 %v", tt.name, got, len(got), utf8.ValidString(got))
+		}
+	}
+}
+
+// TestPosition checks position against text/template's own ErrorContext,
+// which it replaces, on the first line, after newlines and after
+// multi-byte characters.
+func TestPosition(t *testing.T) {
+	for _, src := range []string{
+		`{{ ref "a" }}`,
+		"select 'é' as x,\n  {{ ref \"a\" }} {{ source \"s\" \"t\" }}\n\n{{ if true }}{{ ref \"b\" }}{{ end }}",
+		"\n\n\n{{ ref \"a\" }}",
+	} {
+		trees, err := parse.Parse("m.sql", src, "", "", map[string]any{"ref": fmt.Sprint, "source": fmt.Sprint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree := trees["m.sql"]
+		var cmds []parse.Node
+		var walk func(n parse.Node)
+		walk = func(n parse.Node) {
+			switch x := n.(type) {
+			case *parse.ListNode:
+				for _, c := range x.Nodes {
+					walk(c)
+				}
+			case *parse.ActionNode:
+				cmds = append(cmds, x.Pipe.Cmds[0])
+			case *parse.IfNode:
+				walk(x.List)
+			}
+		}
+		walk(tree.Root)
+		if len(cmds) == 0 {
+			t.Fatalf("%q: no commands found", src)
+		}
+		for _, c := range cmds {
+			loc, _ := tree.ErrorContext(c)
+			line, col := position(src, c.Position())
+			// ErrorContext counts columns from 0.
+			var wantLine, wantCol int
+			fmt.Sscanf(loc[strings.Index(loc, ":")+1:], "%d:%d", &wantLine, &wantCol)
+			if line != wantLine || col != wantCol+1 {
+				t.Errorf("%q at %d: position = %d:%d, ErrorContext says %s", src, c.Position(), line, col, loc)
+			}
 		}
 	}
 }
