@@ -130,14 +130,17 @@ func (d Dialect) RelationSQL(r Relation) string {
 	return s
 }
 
-// Caps are what an engine can do; shared code picks a path by them, and
-// what readers of a rebuilt relation see follows from them (ReaderView).
+// Caps are what an engine can do; shared code and the materializations
+// pick a path by them (Strategy, Replace), and what readers of a rebuilt
+// relation see and what a failing hook undoes follow from them
+// (ReaderView, HookFailure, RunLock: README's table of engines is checked
+// against these).
 type Caps struct {
 	// TransactionalDDL: CREATE, DROP and RENAME take effect at commit and
 	// roll back with the transaction.
 	TransactionalDDL bool
-	// AtomicReplace: a rebuilt table or view replaces the old one in one
-	// commit.
+	// AtomicReplace: one statement (CREATE OR REPLACE) replaces a table or
+	// view with a new one.
 	AtomicReplace bool
 	// Merge: the engine has MERGE; without it the merge strategy is run
 	// as delete+insert, which gives the same rows for a unique key.
@@ -160,16 +163,81 @@ func (c Caps) Strategy(strategy string, keys []string) string {
 	return strategy
 }
 
-// ReaderView says what another session reading a relation sees while a
-// run rebuilds it, as the engine's capabilities guarantee.
-func (c Caps) ReaderView() string {
+// Replace is how a rebuilt table or view takes the old one's place.
+type Replace int
+
+const (
+	// ReplaceInTransaction builds the new relation under a temporary name,
+	// then drops the old one and renames the new one, all in the build's
+	// transaction, its hooks inside it.
+	ReplaceInTransaction Replace = iota
+	// ReplaceInPlace replaces the relation with one CREATE OR REPLACE
+	// statement; no transaction can hold it, so hooks run before and
+	// after it.
+	ReplaceInPlace
+	// ReplaceDropRename builds under a temporary name, then drops the old
+	// relation and renames the new one, each a statement of its own.
+	ReplaceDropRename
+)
+
+// String says what the path does, for documentation.
+func (r Replace) String() string {
+	switch r {
+	case ReplaceInTransaction:
+		return "built under a temporary name, swapped in by drop and rename in the build's transaction"
+	case ReplaceInPlace:
+		return "replaced in place by one CREATE OR REPLACE"
+	}
+	return "built under a temporary name, then the old one dropped and the new one renamed"
+}
+
+// Replace picks how rebuilt relations replace old ones: in a transaction
+// where DDL is transactional, else in place where one statement can
+// replace a relation, else by drop and rename.
+func (c Caps) Replace() Replace {
 	switch {
-	case c.AtomicReplace && c.TransactionalDDL:
-		return "the old relation until the rebuild commits, then the new one; never a missing or partial one"
+	case c.TransactionalDDL:
+		return ReplaceInTransaction
 	case c.AtomicReplace:
+		return ReplaceInPlace
+	}
+	return ReplaceDropRename
+}
+
+// ReaderView says what another session reading a relation sees while a
+// run rebuilds it, as the replace path the capabilities choose guarantees.
+func (c Caps) ReaderView() string {
+	switch c.Replace() {
+	case ReplaceInTransaction:
+		return "the old relation until the rebuild commits, then the new one; never a missing or partial one"
+	case ReplaceInPlace:
 		return "the old relation or the new one; never a partial one"
 	}
 	return "possibly a missing relation for a moment while it is replaced"
+}
+
+// HookFailure says what stays when a model's post_hook fails.
+func (c Caps) HookFailure() string {
+	if c.Replace() == ReplaceInTransaction {
+		return "the old relation: the build rolls back"
+	}
+	return "the new relation: no transaction holds the build"
+}
+
+// RunLock says which runs the target's run lock keeps apart.
+func (c Caps) RunLock() string {
+	if c.AdvisoryLock {
+		return "runs from any machine (a lock the server holds)"
+	}
+	return "runs that open the same database or catalog file (its lock, or a lock file beside it)"
+}
+
+// MergeAs is the statement the merge strategy runs as.
+func (c Caps) MergeAs() string {
+	if c.Merge {
+		return "MERGE"
+	}
+	return "delete+insert (the same rows for a unique key)"
 }
 
 // Registry is the set of engines a run can use.

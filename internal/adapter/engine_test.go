@@ -1,6 +1,9 @@
 package adapter
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCapsStrategy(t *testing.T) {
 	tests := []struct {
@@ -40,5 +43,32 @@ func TestDialectQuote(t *testing.T) {
 	}
 	if got := (Dialect{}).Quote(`x"y`); got != `"x""y"` {
 		t.Errorf("Quote = %s", got)
+	}
+}
+
+func TestCapsReplace(t *testing.T) {
+	tests := []struct {
+		caps     Caps
+		want     Replace
+		rollback bool // a failing post_hook undoes the build
+	}{
+		{Caps{TransactionalDDL: true, AtomicReplace: true}, ReplaceInTransaction, true},
+		{Caps{TransactionalDDL: true}, ReplaceInTransaction, true},
+		{Caps{AtomicReplace: true}, ReplaceInPlace, false},
+		{Caps{}, ReplaceDropRename, false},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		if got := tt.caps.Replace(); got != tt.want {
+			t.Errorf("%+v: Replace() = %v, want %v", tt.caps, got, tt.want)
+		}
+		if got := strings.Contains(tt.caps.HookFailure(), "rolls back"); got != tt.rollback {
+			t.Errorf("%+v: HookFailure() = %q", tt.caps, tt.caps.HookFailure())
+		}
+		seen[tt.caps.ReaderView()] = true
+	}
+	// Each path guarantees readers something different.
+	if len(seen) != 3 {
+		t.Errorf("%d reader guarantees for 3 paths: %v", len(seen), seen)
 	}
 }

@@ -31,6 +31,9 @@ type Adapter struct {
 	path   string // "" for in-memory
 	onStmt func(string)
 	lake   *lake // a ducklake target's lake, attached on every connection; nil otherwise
+	// caps choose the materializations' paths: DuckDB's own, or those of
+	// an engine that runs on DuckDB declaring fewer (OpenWith).
+	caps adapter.Caps
 
 	schemaMu sync.Mutex           // serialises CREATE SCHEMA
 	stateMu  sync.Mutex           // serialises creating the incremental seeds' state tables
@@ -47,6 +50,12 @@ var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
 // ":memory:" is an in-memory database; otherwise the file's directory is
 // created. t.Settings are applied with SET on every connection.
 func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
+	return OpenWith(ctx, t, caps)
+}
+
+// OpenWith is Open for an engine that runs DuckDB with capabilities c:
+// materializations take the paths c allows (see adapter.Caps.Replace).
+func OpenWith(ctx context.Context, t adapter.Target, c adapter.Caps) (*Adapter, error) {
 	opts := optionsOf(t)
 	path := opts.Path
 	if path == ":memory:" || opts.Lake != nil {
@@ -63,7 +72,7 @@ func Open(ctx context.Context, t adapter.Target) (*Adapter, error) {
 			}
 		}
 	}
-	a := &Adapter{path: path, onStmt: t.OnStatement}
+	a := &Adapter{path: path, onStmt: t.OnStatement, caps: c}
 	if opts.Lake != nil {
 		a.lake = &lake{cfg: *opts.Lake}
 	}

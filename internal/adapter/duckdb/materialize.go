@@ -73,6 +73,22 @@ func (a *Adapter) runHooks(ctx context.Context, conn *sql.Conn, kind string, hoo
 	return adapter.RunHooks(ctx, kind, hooks, a.execOn(ctx, conn))
 }
 
+// aroundHooks runs h's pre-hooks, fn and h's post-hooks as statements of
+// their own, for the replace paths no transaction holds: a failing
+// post-hook is reported after built, which says what stays.
+func (a *Adapter) aroundHooks(ctx context.Context, conn *sql.Conn, h adapter.Hooks, built string, fn func() error) error {
+	if err := a.runHooks(ctx, conn, "pre_hook", h.PreHooks); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := a.runHooks(ctx, conn, "post_hook", h.PostHooks); err != nil {
+		return fmt.Errorf("%s, but %w", built, err)
+	}
+	return nil
+}
+
 // execOn runs a hook's statement on conn.
 func (a *Adapter) execOn(ctx context.Context, conn *sql.Conn) func(string) error {
 	return func(stmt string) error {
@@ -88,42 +104,53 @@ func (a *Adapter) buildView(ctx context.Context, conn *sql.Conn, r adapter.Relat
 	if err != nil && kind != adapter.KindView {
 		return adapter.Result{}, err
 	}
-	err = a.inModelTx(ctx, conn, h, func() error {
+	create := func() error {
 		if kind == adapter.KindTable {
 			if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
 				return err
 			}
 		}
-		_, err = a.execAs(ctx, conn, "CREATE OR REPLACE VIEW "+relSQL(r), query)
+		_, err := a.execAs(ctx, conn, "CREATE OR REPLACE VIEW "+relSQL(r), query)
 		return err
-	})
+	}
+	if a.caps.Replace() == adapter.ReplaceInTransaction {
+		err = a.inModelTx(ctx, conn, h, create)
+	} else {
+		// Creating a view takes no time: one statement replaces it on
+		// either path without a transaction.
+		err = a.aroundHooks(ctx, conn, h, "the view was created", create)
+	}
 	if err != nil {
 		return adapter.Result{}, err
 	}
 	return adapter.Result{RowsAffected: -1, Message: "CREATE VIEW"}, nil
 }
 
-// buildTable builds the rows of query under a temporary name and swaps it
-// in for r, all in one transaction: readers see the old relation or the new
-// table, and a failure (or cancellation) leaves the old one and no
-// temporary relation. mapErr, when set, rewrites an error of the build
-// statement itself.
+// buildTable replaces r with a table of the rows of query, by the path
+// the capabilities choose (adapter.Caps.Replace). In a transaction (DuckDB
+// itself) the rows are built under a temporary name and swapped in:
+// readers see the old relation or the new table, and a failure (or
+// cancellation) leaves the old one and no temporary relation. mapErr,
+// when set, rewrites an error of the build statement itself.
 func (a *Adapter) buildTable(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, h adapter.Hooks) (int64, error) {
 	return a.buildTableThen(ctx, conn, r, query, mapErr, nil, h)
 }
 
-// buildTableThen is buildTable running then, when set, in the same
-// transaction after the swap.
+// buildTableThen is buildTable running then, when set, after the swap:
+// in the same transaction on the transactional path, as statements of
+// their own on the others.
 func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.Relation, query string, mapErr func(error) error, then func() error, h adapter.Hooks) (int64, error) {
-	tmp := adapter.Relation{Schema: r.Schema, Name: r.Name + tmpSuffix}
+	tmp := adapter.Relation{Database: r.Database, Schema: r.Schema, Name: r.Name + tmpSuffix}
 	// A view that no longer binds (its source is gone) is still replaced.
 	kind, _, err := a.describe(ctx, conn, r)
 	if err != nil && kind != adapter.KindView {
 		return 0, err
 	}
 	var rows int64
-	err = a.inModelTx(ctx, conn, h, func() error {
-		if _, err := a.execAs(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(tmp), query); err != nil {
+	// build creates into (r itself, or tmp to be renamed) from query and
+	// counts its rows.
+	build := func(into adapter.Relation) error {
+		if _, err := a.execAs(ctx, conn, "CREATE OR REPLACE TABLE "+relSQL(into), query); err != nil {
 			if mapErr != nil && ctx.Err() == nil {
 				return mapErr(err)
 			}
@@ -131,28 +158,83 @@ func (a *Adapter) buildTableThen(ctx context.Context, conn *sql.Conn, r adapter.
 		}
 		// CREATE TABLE AS reports no row count; counting a table is a
 		// metadata lookup in DuckDB.
-		n, err := a.count(ctx, conn, relSQL(tmp))
-		if err != nil {
-			return err
-		}
+		n, err := a.count(ctx, conn, relSQL(into))
 		rows = n
-		if kind != adapter.KindNone {
-			if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
-				return err
-			}
+		return err
+	}
+	drop := func() error {
+		if kind == adapter.KindNone {
+			return nil
 		}
-		if _, err := a.exec(ctx, conn, "ALTER TABLE "+relSQL(tmp)+" RENAME TO "+adapter.QuoteIdent(r.Name)); err != nil {
-			return err
-		}
+		_, err := a.exec(ctx, conn, dropSQL(kind, r))
+		return err
+	}
+	rename := func() error {
+		_, err := a.exec(ctx, conn, "ALTER TABLE "+relSQL(tmp)+" RENAME TO "+dialect.Quote(r.Name))
+		return err
+	}
+	andThen := func() error {
 		if then != nil {
 			return then()
 		}
 		return nil
-	})
+	}
+	switch a.caps.Replace() {
+	case adapter.ReplaceInPlace:
+		err = a.aroundHooks(ctx, conn, h, "the table was built", func() error {
+			if kind == adapter.KindView {
+				// CREATE OR REPLACE TABLE does not replace a view.
+				if _, err := a.exec(ctx, conn, dropSQL(kind, r)); err != nil {
+					return err
+				}
+			}
+			if err := build(r); err != nil {
+				return err
+			}
+			return andThen()
+		})
+	case adapter.ReplaceDropRename:
+		err = a.aroundHooks(ctx, conn, h, "the table was built", func() error {
+			if err := build(tmp); err != nil {
+				a.dropLeftover(ctx, conn, tmp) // a cancelled count leaves it
+				return err
+			}
+			if err := drop(); err != nil {
+				a.dropLeftover(ctx, conn, tmp) // the old relation stays
+				return err
+			}
+			if err := rename(); err != nil {
+				return fmt.Errorf("the old %s was dropped, and its new rows stay in %s (the next build replaces it): %w", r, tmp, err)
+			}
+			return andThen()
+		})
+	default:
+		err = a.inModelTx(ctx, conn, h, func() error {
+			if err := build(tmp); err != nil {
+				return err
+			}
+			if err := drop(); err != nil {
+				return err
+			}
+			if err := rename(); err != nil {
+				return err
+			}
+			return andThen()
+		})
+	}
 	if err != nil {
 		return 0, err
 	}
 	return rows, nil
+}
+
+// dropLeftover drops the temporary table a failed drop-and-rename build
+// left, even after cancellation; a failure here leaves it to the next
+// build's CREATE OR REPLACE.
+func (a *Adapter) dropLeftover(ctx context.Context, conn *sql.Conn, tmp adapter.Relation) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_, _ = a.exec(cctx, conn, "DROP TABLE IF EXISTS "+relSQL(tmp))
 }
 
 func (a *Adapter) count(ctx context.Context, conn *sql.Conn, relation string) (int64, error) {

@@ -37,8 +37,9 @@ type Session interface {
 	// last; any failure rolls all of it back.
 	Tx(ctx context.Context, h adapter.Hooks, fn func() error) error
 	// LoadWhole replaces s's table with the rows of all its files, as a
-	// plain seed load does (its hooks included), and runs then in the
-	// same transaction after the swap. notes are said after the result.
+	// plain seed load does (its hooks included), and runs then after the
+	// swap: in the same transaction where the engine's DDL is
+	// transactional. notes are said after the result.
 	LoadWhole(ctx context.Context, s adapter.Seed, then func() error) (rows int64, notes []string, err error)
 	// Files opens s's files (some of a seed's) to append their rows.
 	Files(ctx context.Context, s adapter.Seed) (Files, error)

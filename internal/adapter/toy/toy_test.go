@@ -1,7 +1,8 @@
 // Package toy_test registers a third engine — DuckDB under another name,
-// with its own quoting rule and macro prefix — and builds the example
-// project with it through the registry: what a new engine must provide,
-// and nothing outside this package edited for it.
+// with its own quoting rule, macro prefix and fewer capabilities (no
+// transactional DDL, no MERGE) — and builds the example project with it
+// through the registry: what a new engine must provide, and nothing
+// outside this package edited for it.
 package toy_test
 
 import (
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/adaptertest"
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
 	"github.com/ingot-dev/ingot/internal/adapter/postgres"
 	"github.com/ingot-dev/ingot/internal/cli"
@@ -36,12 +38,21 @@ func toyQuote(ident string) string {
 	return adapter.QuoteIdent(ident)
 }
 
-func toyEngine() *adapter.Engine {
+// toyCaps declare less than DuckDB can do, so the toy takes other paths:
+// tables replaced in place by one statement with hooks around it, merge
+// run as delete+insert.
+var toyCaps = adapter.Caps{AtomicReplace: true}
+
+// toyEngine is the toy; every statement its adapters send goes to sent.
+func toyEngine(sent func(string)) *adapter.Engine {
 	duck := duckdb.Engine()
 	return &adapter.Engine{
 		Name:          "toy",
 		DecodeOptions: duck.DecodeOptions,
-		Open:          duck.Open,
+		Open: func(ctx context.Context, t adapter.Target) (adapter.Adapter, error) {
+			t.OnStatement = sent
+			return duckdb.OpenWith(ctx, t, toyCaps)
+		},
 		Dialect: adapter.Dialect{
 			QuoteFunc: toyQuote,
 			// Its own macros first, then DuckDB's, whose SQL it runs.
@@ -49,9 +60,10 @@ func toyEngine() *adapter.Engine {
 			FloatType:         "double",
 			UnitTestsInMemory: true,
 		},
-		Caps: duck.Caps,
+		Caps: toyCaps,
 	}
 }
+
 
 func TestToyEngineBuildsTheExample(t *testing.T) {
 	dir := exampletest.Temp(t, "../../..")
@@ -59,17 +71,57 @@ func TestToyEngineBuildsTheExample(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte(profiles), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine(), toyEngine())
+	sent := &adaptertest.Statements{}
+	reg, err := adapter.NewRegistry(duckdb.Engine(), postgres.Engine(), toyEngine(sent.Add))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	code := cli.MainWith(context.Background(), reg, []string{"ingot", "--project-dir", dir, "--no-color", "build"}, nil, &out, &errb)
-	if code != 0 {
-		t.Fatalf("build on the toy engine: exit %d\n%s\n%s", code, out.String(), errb.String())
+	build := func(what string) []string {
+		t.Helper()
+		out.Reset()
+		errb.Reset()
+		code := cli.MainWith(context.Background(), reg, []string{"ingot", "--project-dir", dir, "--no-color", "build"}, nil, &out, &errb)
+		if code != 0 {
+			t.Fatalf("%s on the toy engine: exit %d\n%s\n%s", what, code, out.String(), errb.String())
+		}
+		if !strings.Contains(out.String(), "on dev (toy)") || !strings.Contains(out.String(), "ERROR=0") {
+			t.Errorf("%s output:\n%s", what, out.String())
+		}
+		defer sent.Reset()
+		return sent.All()
 	}
-	if !strings.Contains(out.String(), "on dev (toy)") || !strings.Contains(out.String(), "ERROR=0") {
-		t.Errorf("build output:\n%s", out.String())
+	first := build("build")
+	second := build("second build")
+
+	// The toy's caps chose its paths: tables were replaced in place by one
+	// statement (DuckDB builds a temporary table and renames it in a
+	// transaction), and merges ran as delete+insert.
+	var inPlace int
+	for _, q := range append(first, second...) {
+		switch {
+		case strings.Contains(q, "__ingot_tmp"):
+			t.Errorf("the toy built under a temporary name, as DuckDB does: %s", adapter.Clip(q, 120))
+		case strings.HasPrefix(q, "MERGE INTO"):
+			t.Errorf("the toy has no MERGE but was sent: %s", adapter.Clip(q, 120))
+		case strings.HasPrefix(q, `CREATE OR REPLACE TABLE "gold"."invoice_averages" AS`):
+			inPlace++
+		}
+	}
+	if inPlace != 2 {
+		t.Errorf("gold.invoice_averages replaced in place %d times in two builds, want 2", inPlace)
+	}
+	merged := false
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "gold.notifications_per_minute") && strings.Contains(line, "OK") {
+			merged = true
+			if !strings.Contains(line, "DELETE") {
+				t.Errorf("second build: the merge model did not run as delete+insert: %s", line)
+			}
+		}
+	}
+	if !merged {
+		t.Errorf("second build did not report gold.notifications_per_minute:\n%s", out.String())
 	}
 	// The models' refs were written in the toy's quoting, not the built-in one.
 	sql, err := os.ReadFile(filepath.Join(dir, "target", "run", "gold", "invoice_averages.sql"))
