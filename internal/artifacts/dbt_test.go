@@ -120,6 +120,8 @@ func TestManifestShape(t *testing.T) {
 		{[]string{"nodes", rev, "description"}, "Revenue per customer name."},
 		{[]string{"nodes", rev, "meta", "owner"}, "finance"},
 		{[]string{"nodes", rev, "meta", "ingot", "materialized"}, "table"},
+		{[]string{"nodes", rev, "meta", "ingot", "lineage_note"}, nil},
+		{[]string{"nodes", "model.staging.uses_run_query", "meta", "ingot", "lineage_note"}, "the template calls run_query: columns it adds when the model is built (from data) are not traced"},
 		{[]string{"nodes", rev, "compiled"}, true},
 		// lineage: a declared column, and the undeclared ones added
 		{[]string{"nodes", rev, "columns", "name", "meta", "ingot_lineage"}, []any{map[string]any{"node": "seed.seeds.customers", "column": "name"}}},
@@ -143,7 +145,7 @@ func TestManifestShape(t *testing.T) {
 		{[]string{"macros", "macro.shop.noop", "macro_sql"}, "select 1"},
 		{[]string{"unit_tests", "unit_test.revenue.revenue_sums", "model"}, "revenue"},
 		{[]string{"unit_tests", "unit_test.revenue.revenue_sums", "given"}, nil},
-		{[]string{"child_map", "model.staging.orders_v"}, []any{"model.marts.revenue", "model.staging.big", "test.relationships_revenue_total"}},
+		{[]string{"child_map", "model.staging.orders_v"}, []any{"model.marts.revenue", "model.staging.big", "model.staging.uses_run_query", "test.relationships_revenue_total"}},
 		{[]string{"parent_map", "exposure.shop.dashboard"}, []any{"model.marts.revenue", "source.erp.orders"}},
 	}
 	for _, c := range checks {

@@ -397,13 +397,16 @@ func nodeJSONOf(m *compile.Manifest, n *compile.Node, lin *lineage.Result) *node
 		ingot["test_type"] = n.TestType
 		testMetadata(j, n)
 	}
-	if len(ingot) > 0 {
-		j.Meta["ingot"] = ingot
-	}
 	if lin != nil {
 		if lm := lin.Models[n.ID]; lm != nil {
 			addLineage(j, lm)
+			if lm.Note != "" {
+				ingot["lineage_note"] = lm.Note // what of the model as a whole is not traced
+			}
 		}
+	}
+	if len(ingot) > 0 {
+		j.Meta["ingot"] = ingot
 	}
 	return j
 }
