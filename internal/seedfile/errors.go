@@ -57,6 +57,7 @@ var (
 	reColTypes = regexp.MustCompile(`COLUMN_TYPES error: Columns with names: (.*) do not exist in the CSV File`)
 	reReplace  = regexp.MustCompile(`Column "(.*)" in REPLACE list not found`)
 	reColCount = regexp.MustCompile(`Expected Number of Columns: (\d+) Found: (\d+)`)
+	reLineSize = regexp.MustCompile(`^Maximum line size of (\d+) bytes exceeded`)
 	reConvert  = regexp.MustCompile(`Error when converting column "(.*)"\. Could not convert string "(.*)" to '(.*)'`)
 )
 
@@ -153,7 +154,21 @@ func csvLineError(s adapter.Seed, msg string, err error) *ReadError {
 	if text == "" && len(rest) > 0 {
 		text = rest[0]
 	}
-	if m := reColCount.FindStringSubmatch(text); m != nil {
+	// path is the file DuckDB names, else the seed's only one.
+	path, file := "", seedFiles(s)
+	if m := reCSVFile.FindStringSubmatch(msg); m != nil {
+		path = strings.TrimSpace(m[1])
+		file = fileName(s, path)
+	} else if len(s.Files) == 1 {
+		path = s.Files[0]
+	}
+	if m := reLineSize.FindStringSubmatch(text); m != nil {
+		// DuckDB gives the line of the buffer, not of the file, and a
+		// size cut at its buffer: find the line, and say what to do.
+		limit, _ := strconv.Atoi(m[1])
+		line, orig = longRecordLine(path, limit), ""
+		text = fmt.Sprintf("a line longer than %s bytes, the most DuckDB reads as one CSV line (max_line_size): shorten or split the long value, or give this data as a Parquet seed", m[1])
+	} else if m := reColCount.FindStringSubmatch(text); m != nil {
 		text = fmt.Sprintf("expected %s fields, found %s", m[1], m[2])
 	} else if m := reConvert.FindStringSubmatch(text); m != nil {
 		text = fmt.Sprintf("column %q: cannot convert %q to %s", m[1], m[2], m[3])
@@ -165,13 +180,48 @@ func csvLineError(s adapter.Seed, msg string, err error) *ReadError {
 	if orig != "" && !strings.EqualFold(s.Format, "xlsx") {
 		text += ": " + strconv.Quote(clip(orig, 80))
 	}
-	file := ""
-	if m := reCSVFile.FindStringSubmatch(msg); m != nil {
-		file = fileName(s, strings.TrimSpace(m[1]))
-	} else {
-		file = seedFiles(s)
-	}
 	return &ReadError{File: file, Line: line, Msg: text, Err: err}
+}
+
+// longRecordLine is the 1-based line where the first CSV record longer
+// than limit bytes starts (a quoted value may span lines), 0 when the
+// file can not be read or has none. It streams, so a huge line costs no
+// memory.
+func longRecordLine(file string, limit int) int {
+	f, err := os.Open(file)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	// Only a regular file ends: DuckDB named it, but the name is text.
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || limit <= 0 {
+		return 0
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	line, start, size, quoted := 1, 1, 0, false
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			if size > limit {
+				return start
+			}
+			return 0
+		}
+		switch {
+		case b == '"':
+			quoted = !quoted // "" inside quotes toggles twice
+		case b == '\n':
+			line++
+			if !quoted {
+				if size > limit {
+					return start
+				}
+				start, size = line, 0
+				continue
+			}
+		}
+		size++
+	}
 }
 
 // diagnoseCSV reads file in strict mode with the header's field count and
