@@ -42,6 +42,7 @@ func (e *env) commands() []*ucli.Command {
 	cmds = append(cmds, e.runCommands()...)
 	cmds = append(cmds, e.convertCommand(), e.checkCommand())
 	cmds = append(cmds, e.everydayCommands()...)
+	cmds = append(cmds, e.docsCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsage
 	}
