@@ -164,7 +164,7 @@ func (g *generator) gold(i int) string {
 			fmt.Fprintf(&b, "select id, customer_id, amount, day from {{ ref %q }}\n", p)
 		}
 	}
-	b.WriteString(")\nselect day, count(*) as orders, sum(amount) as amount")
+	b.WriteString(")\nselect day, count(*) as orders, sum(unioned.amount) as amount")
 	if i%10 == 9 {
 		fmt.Fprintf(&b, ", max(p.orders) as previous_orders\nfrom unioned\nleft join {{ ref %q }} p using (day)\n", name("gold", g.rnd.IntN(i)))
 	} else {
