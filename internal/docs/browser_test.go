@@ -170,6 +170,11 @@ func TestBrowserShop(t *testing.T) {
 	// an untraceable column says why
 	p.eval(`location.hash = '#!/node/model.gold.customer_revenue/column/n_orders'`, nil)
 	p.waitFor("the n_orders note", `document.querySelector('#column-lineage .notes') && document.querySelector('#column-lineage .notes').textContent.includes('count(*) counts rows')`, 10*time.Second)
+	var note string
+	p.eval(`document.querySelector('#columns .lineage-note').textContent`, &note)
+	if note != "Column lineage: columns that run_query adds at build time are not traced" {
+		t.Errorf("model lineage note = %q", note)
+	}
 	var status string
 	p.eval(`document.querySelector('.node-head .status').textContent`, &status)
 	if status != "error" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -315,4 +316,27 @@ func neighbourhood(t *testing.T, dir, id string, depth int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// A port another program holds is said so, with what to do instead.
+func TestServePortInUse(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "project.yml"), []byte("name: p\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := docs.Write(filepath.Join(dir, "target", "docs"), &docs.Site{Project: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var out, errb bytes.Buffer
+	code := cli.Main(context.Background(), []string{"ingot", "--project-dir", dir, "docs", "serve", "--port", fmt.Sprint(port)}, strings.NewReader(""), &out, &errb)
+	want := fmt.Sprintf("error: port %d is in use: pick another with --port, or --port 0 for a free one\n", port)
+	if code != 1 || errb.String() != want {
+		t.Errorf("docs serve on a taken port: exit %d, stderr %q; want exit 1 and %q", code, errb.String(), want)
+	}
 }

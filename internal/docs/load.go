@@ -51,6 +51,9 @@ type Node struct {
 	Columns []Column `json:"columns,omitempty"`
 	// Tests are the ids of tests on the node (its columns' included).
 	Tests []string `json:"tests,omitempty"`
+	// LineageNote says what of the model's column lineage as a whole is
+	// not traced (columns a run_query adds at build time).
+	LineageNote string `json:"lineage_note,omitempty"`
 	// WarehouseType is the relation's kind in the catalog ("BASE TABLE",
 	// "VIEW"); empty when the catalog lacks the relation.
 	WarehouseType string `json:"warehouse_type,omitempty"`
@@ -130,7 +133,12 @@ type rawNode struct {
 	CompiledSQL  string               `json:"compiled_sql"`
 	RawCode      string               `json:"raw_code"`
 	ColumnName   string               `json:"column_name"`
-	AttachedNode stringsOrOne         `json:"attached_node"`
+	Meta         struct {
+		Ingot struct {
+			LineageNote string `json:"lineage_note"`
+		} `json:"ingot"`
+	} `json:"meta"`
+	AttachedNode stringsOrOne `json:"attached_node"`
 	TestMetadata *struct {
 		Name   string         `json:"name"`
 		Kwargs map[string]any `json:"kwargs"`
@@ -337,7 +345,7 @@ func build(m rawManifest, cat rawCatalog, rr rawRunResults, compiled map[string]
 	for _, id := range ids {
 		rn := raw[id]
 		n := Node{ID: id, Name: rn.Name, Type: nodeType(id, rn), Relation: plainRelation(rn.Relation), Path: rn.Path,
-			Description: rn.Description, Tags: rn.Tags, Status: status[id]}
+			Description: rn.Description, Tags: rn.Tags, Status: status[id], LineageNote: rn.Meta.Ingot.LineageNote}
 		if n.Type == "source" && rn.SourceName != "" {
 			n.Name = rn.SourceName + "." + rn.Name
 		}

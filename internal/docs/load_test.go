@@ -77,6 +77,9 @@ func TestLoadDBTShapes(t *testing.T) {
 	if n.Name != "n_orders" || len(n.Lineage) != 0 || n.Note == "" {
 		t.Errorf("n_orders = %+v, want no lineage and a note", n)
 	}
+	if rev.LineageNote != "columns that run_query adds at build time are not traced" || orders.LineageNote != "" {
+		t.Errorf("lineage notes: customer_revenue %q, orders %q", rev.LineageNote, orders.LineageNote)
+	}
 	if rev.Status.Status != "error" || !strings.Contains(rev.Status.Message, "Binder Error") {
 		t.Errorf("customer_revenue status = %+v", rev.Status)
 	}

@@ -367,6 +367,7 @@
     });
     return el('section', { class: 'card', id: 'columns' }, [
       el('div', { class: 'card-head' }, [el('h3', { text: 'Columns' }), el('span', { class: 'muted small', text: n.columns.length + ' · click a column for its lineage' })]),
+      n.lineage_note ? el('p', { class: 'lineage-note', text: 'Column lineage: ' + n.lineage_note }) : null,
       el('table', { class: 'cols' }, [el('thead', null, el('tr', null, [el('th', { text: 'Column' }), el('th', { text: 'Type' }), el('th', { text: 'Description' }), el('th', { text: 'Tests' })])),
         el('tbody', null, rows)])
     ]);
@@ -891,7 +892,8 @@
     if (items.size === 1 && !notes.length) {
       body.push(el('p', { class: 'muted', text: n.type === 'seed' || n.type === 'source'
         ? c.name + ' is read from the ' + n.type + '\'s data: it has no parent columns.'
-        : 'No column lineage recorded for ' + c.name + '. It is written when the project is compiled with lineage; generate the docs again after a build.' }));
+        : n.lineage_note ? 'No column lineage for ' + c.name + ': ' + n.lineage_note
+        : 'No column lineage recorded for ' + c.name + '. ingot docs generate traces it; generate the docs again after a build.' }));
     }
     var view = el('div', { class: 'graph-view short', id: 'column-graph' });
     body.push(view);
