@@ -131,6 +131,9 @@ func TestManifestShape(t *testing.T) {
 		{[]string{"nodes", rev, "columns", "n", "meta", "ingot_lineage_note"}, "no parent column: counts rows (count(*))"},
 		{[]string{"nodes", rev, "columns", "n", "data_type"}, "BIGINT"},
 		{[]string{"nodes", "model.staging.orders_v", "columns", "amount", "meta", "ingot_lineage"}, []any{map[string]any{"node": "source.erp.orders", "column": "amount"}}},
+		// an ephemeral model inlined as a CTE is the parent, not what it reads
+		{[]string{"nodes", "model.marts.big_ids", "columns", "id", "meta", "ingot_lineage"}, []any{map[string]any{"node": "model.staging.big", "column": "id"}}},
+		{[]string{"nodes", "model.staging.big", "columns", "id", "meta", "ingot_lineage"}, []any{map[string]any{"node": "model.staging.orders_v", "column": "id"}}},
 		{[]string{"nodes", "model.staging.orders_v", "config", "pre-hook"}, []any{map[string]any{"sql": "select 1", "transaction": true}}},
 		// seeds have no refs nor nodes to depend on in dbt's schema
 		{[]string{"nodes", "seed.seeds.customers", "refs"}, nil},

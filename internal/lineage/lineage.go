@@ -79,7 +79,7 @@ func Compute(ctx context.Context, m *compile.Manifest, opts Options) (*Result, e
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	w := &walker{ctx: ctx, db: db, m: m, opts: opts, rels: map[string]*rel{}, schemas: map[string]bool{}}
+	w := &walker{ctx: ctx, db: db, m: m, opts: opts, rels: map[string]*rel{}, ephemeral: map[string]*rel{}, schemas: map[string]bool{}}
 	res := &Result{Models: map[string]*Model{}}
 	for _, id := range order(m) {
 		if err := ctx.Err(); err != nil {
@@ -136,12 +136,15 @@ func order(m *compile.Manifest) []string {
 }
 
 type walker struct {
-	ctx     context.Context
-	db      *sql.DB
-	m       *compile.Manifest
-	opts    Options
-	rels    map[string]*rel // lower-case "schema.name" → the relation a node built
-	schemas map[string]bool
+	ctx  context.Context
+	db   *sql.DB
+	m    *compile.Manifest
+	opts Options
+	rels map[string]*rel // lower-case "schema.name" → the relation a node built
+	// ephemeral maps the lower-case CTE name an ephemeral model is inlined
+	// as to its relation.
+	ephemeral map[string]*rel
+	schemas   map[string]bool
 }
 
 // addRelation makes a seed or source known by its columns and creates it
@@ -211,6 +214,9 @@ func hasColumn(cols []adapter.Column, name string) bool {
 // in-memory database when its columns and types are known.
 func (w *walker) register(n *compile.Node, r *rel) {
 	w.rels[relKey(n.Relation.Schema, n.Relation.Name)] = r
+	if n.Kind == compile.KindModel && n.Materialized() == "ephemeral" {
+		w.ephemeral[strings.ToLower(compile.EphemeralName(n))] = r
+	}
 	if !r.known || len(r.cols) == 0 {
 		return
 	}
@@ -399,7 +405,7 @@ func (w *walker) trace(sqlText string) ([]col, error) {
 	if err := w.db.QueryRowContext(w.ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", sqlText).Scan(&tree); err != nil {
 		return nil, fmt.Errorf("serializing the parse tree: %w", err)
 	}
-	return traceTree(tree, w.lookup)
+	return traceTree(tree, w.lookup, func(name string) *rel { return w.ephemeral[strings.ToLower(name)] })
 }
 
 func (w *walker) lookup(schema, name string) *rel {
@@ -421,7 +427,7 @@ func (w *walker) lookup(schema, name string) *rel {
 
 // traceTree resolves the output columns of the single statement in tree
 // (json_serialize_sql's output).
-func traceTree(tree string, lookup func(schema, name string) *rel) ([]col, error) {
+func traceTree(tree string, lookup func(schema, name string) *rel, ephemeral func(string) *rel) ([]col, error) {
 	var doc struct {
 		Error      bool              `json:"error"`
 		ErrorMsg   string            `json:"error_message"`
@@ -442,7 +448,7 @@ func traceTree(tree string, lookup func(schema, name string) *rel) ([]col, error
 	if err := json.Unmarshal(doc.Statements[0], &st); err != nil {
 		return nil, fmt.Errorf("reading the parse tree: %w", err)
 	}
-	t := &tracer{lookup: lookup}
+	t := &tracer{lookup: lookup, ephemeral: ephemeral}
 	return t.query(st.Node, nil, nil), nil
 }
 

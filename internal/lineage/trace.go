@@ -94,6 +94,10 @@ type scope struct {
 
 type tracer struct {
 	lookup func(schema, name string) *rel
+	// ephemeral finds the ephemeral model a CTE of the compiled SQL
+	// inlines (compile.EphemeralName), so lineage names that model rather
+	// than looking through it; nil finds none.
+	ephemeral func(cteName string) *rel
 }
 
 // query traces a query node (SELECT, set operation, recursive CTE) to
@@ -217,6 +221,12 @@ func (t *tracer) fromItem(ref obj, sc *scope) {
 	case "BASE_TABLE":
 		name, schema := str(ref["table_name"]), str(ref["schema_name"])
 		if schema == "" && str(ref["catalog_name"]) == "" {
+			if t.ephemeral != nil {
+				if r := t.ephemeral(name); r != nil {
+					add(copyRel(r))
+					return
+				}
+			}
 			if r := t.cte(name, sc.ctes); r != nil {
 				add(copyRel(r))
 				return

@@ -26,7 +26,7 @@ func shapeWalker(t *testing.T) *walker {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	w := &walker{ctx: context.Background(), db: db, rels: map[string]*rel{}, schemas: map[string]bool{}}
+	w := &walker{ctx: context.Background(), db: db, rels: map[string]*rel{}, ephemeral: map[string]*rel{}, schemas: map[string]bool{}}
 	for full, defs := range shapeParents {
 		schema, name, _ := strings.Cut(full, ".")
 		n := &compile.Node{ID: "model." + full, Relation: adapter.Relation{Schema: schema, Name: name}}
