@@ -151,6 +151,15 @@ func TestBrowserExample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// a column's test chip opens the test, with the query it ran
+	p.click(`#columns tr[data-column=date] .test-chip`)
+	p.waitFor("the test page", `document.querySelector('[data-node^="test."] #sql pre')`, 10*time.Second)
+	sql := p.strings(`[document.querySelector('#sql h3').textContent, document.querySelector('#sql pre').textContent]`)
+	if sql[0] != "SQL of the last run" || !strings.Contains(sql[1], `"date" is null`) {
+		t.Errorf("test page SQL = %q", sql)
+	}
+	p.noProblems()
 }
 
 // bigProject writes a project of n models in layers of 50: each model

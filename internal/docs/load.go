@@ -44,8 +44,8 @@ type Node struct {
 	// site (a dangling id in the manifest draws nothing).
 	Parents []string `json:"parents,omitempty"`
 	SQL     string   `json:"sql,omitempty"`
-	// SQLKind tells whether SQL is the compiled query or, when the
-	// manifest has none, the template source.
+	// SQLKind tells whether SQL is the compiled query, the query the
+	// last run executed ("run") or, lacking both, the template source.
 	SQLKind string   `json:"sql_kind,omitempty"`
 	Status  *Status  `json:"status,omitempty"`
 	Columns []Column `json:"columns,omitempty"`
@@ -225,6 +225,7 @@ type rawRunResults struct {
 		StartedAt     string  `json:"started_at"`
 		RowsAffected  *int64  `json:"rows_affected"`
 		Failures      *int64  `json:"failures"`
+		CompiledCode  string  `json:"compiled_code"`
 		AdapterResp   struct {
 			RowsAffected *int64 `json:"rows_affected"`
 		} `json:"adapter_response"`
@@ -325,7 +326,9 @@ func build(m rawManifest, cat rawCatalog, rr rawRunResults, compiled map[string]
 	sort.Strings(ids)
 
 	status := map[string]*Status{}
+	ran := map[string]string{} // the SQL each node ran in the last run
 	for _, r := range rr.Results {
+		ran[r.ID] = r.CompiledCode
 		st := &Status{Status: r.Status, Message: r.Message, Seconds: r.ExecutionTime, StartedAt: r.StartedAt,
 			Rows: r.RowsAffected, Failures: r.Failures}
 		if st.Rows == nil {
@@ -364,6 +367,10 @@ func build(m rawManifest, cat rawCatalog, rr rawRunResults, compiled map[string]
 		}
 		if n.SQL == "" {
 			n.SQL = rn.CompiledSQL
+		}
+		if n.SQL == "" && ran[id] != "" {
+			// tests: the manifest has no compiled query, the run kept it
+			n.SQL, n.SQLKind = ran[id], "run"
 		}
 		if n.SQL == "" && rn.RawCode != "" {
 			n.SQL, n.SQLKind = rn.RawCode, "source"

@@ -116,9 +116,10 @@ func TestLoadOlderShapes(t *testing.T) {
 	    "depends_on": ["seed.s.a", "model.m.gone"], "raw_code": "select * from {{ ref \"a\" }}",
 	    "columns": {"y": {"name": "y", "data_type": "int"}, "x": {"name": "x", "description": "the x"}}},
 	  "model.m.c": {"unique_id": "model.m.c", "name": "c", "resource_type": "model", "depends_on": ["model.m.b"]},
-	  "test.t": {"unique_id": "test.t", "name": "t", "resource_type": "test", "depends_on": ["model.m.b"], "attached_node": ["model.m.b"]}}}`)
+	  "test.t": {"unique_id": "test.t", "name": "t", "resource_type": "test", "depends_on": ["model.m.b"], "attached_node": ["model.m.b"], "raw_code": "{{ not_null }}"}}}`)
 	write(t, dir, "run_results.json", `{"metadata": {"generated_at": "2024-01-01T00:00:00Z", "command": "build"},
-	  "results": [{"unique_id": "model.m.b", "status": "success", "execution_time": 0.5, "started_at": "2024-01-01T00:00:01Z", "rows_affected": 7}]}`)
+	  "results": [{"unique_id": "model.m.b", "status": "success", "execution_time": 0.5, "started_at": "2024-01-01T00:00:01Z", "rows_affected": 7},
+	    {"unique_id": "test.t", "status": "pass", "execution_time": 0.1, "compiled_code": "select * from b where x is null"}]}`)
 	s, err := Load(dir, map[string]string{"model.m.c": "select 1 as c"})
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +143,10 @@ func TestLoadOlderShapes(t *testing.T) {
 	}
 	if !reflect.DeepEqual(b.Tests, []string{"test.t"}) {
 		t.Errorf("b tests = %v", b.Tests)
+	}
+	// a test's SQL is the query its last run executed
+	if tt := find(t, s, "test.t"); tt.SQL != "select * from b where x is null" || tt.SQLKind != "run" {
+		t.Errorf("test sql = %s %q, want the last run's query", tt.SQLKind, tt.SQL)
 	}
 	if c := find(t, s, "model.m.c"); c.SQL != "select 1 as c" || c.SQLKind != "compiled" {
 		t.Errorf("c sql = %s %q, want the SQL handed to Load", c.SQLKind, c.SQL)

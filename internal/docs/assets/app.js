@@ -288,8 +288,8 @@
     page.appendChild(el('dl', { class: 'facts' }, facts.map(function (f) {
       return el('div', null, [el('dt', { text: f[0] }), el('dd', { text: f[1] })]);
     })));
-    page.appendChild(n.description ? el('div', { class: 'description' }, paragraphs(n.description))
-      : el('p', { class: 'muted', text: 'No description. Add one in the node\'s .yml file.' }));
+    if (n.description) page.appendChild(el('div', { class: 'description' }, paragraphs(n.description)));
+    else if (n.type !== 'test') page.appendChild(el('p', { class: 'muted', text: 'No description. Add one in the node\'s .yml file.' }));
 
     if (n.type === 'test') page.appendChild(testFacts(n));
 
@@ -421,7 +421,7 @@
       if (navigator.clipboard) navigator.clipboard.writeText(n.sql).then(function () { copy.textContent = 'copied'; }, function () {});
     } });
     return el('section', { class: 'card', id: 'sql' }, [el('div', { class: 'card-head' }, [
-      el('h3', { text: n.sql_kind === 'source' ? 'Source (not compiled)' : 'Compiled SQL' }), copy]), pre]);
+      el('h3', { text: n.sql_kind === 'source' ? 'Source (not compiled)' : n.sql_kind === 'run' ? 'SQL of the last run' : 'Compiled SQL' }), copy]), pre]);
   }
 
   var SQL_WORDS = new Set(('select from where group by order having limit offset join left right inner outer full cross on using as with union all ' +
