@@ -97,7 +97,7 @@ func Run(ctx context.Context, m *compile.Manifest, ids []string, opts Options) (
 		if cause, ok := c.parentBlocked(n); ok {
 			c.blocked[id] = cause
 			c.report.Skipped++
-			c.note(id, n.Path, "not checked: it reads "+cause)
+			c.note(id, n.Path, "not checked: it depends on "+cause)
 			continue
 		}
 		var ok bool
@@ -142,7 +142,7 @@ type checker struct {
 	foreign string // the target's engine when it is not DuckDB
 
 	// blocked maps nodes that failed or were not created to what a child
-	// says it reads ("silver_x, which has problems").
+	// and its descendants say they depend on ("silver_x, which has problems").
 	blocked map[string]string
 	schemas map[string]bool   // created schemas ("db.schema")
 	created map[string]string // relation key → node ID, for Columns
@@ -157,10 +157,16 @@ func (c *checker) note(id, file, msg string) {
 // order.
 func (c *checker) closure(ids []string) []string {
 	want := map[string]bool{}
-	for _, id := range ids {
+	stack := append([]string(nil), ids...)
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if want[id] {
+			continue
+		}
 		want[id] = true
-		for _, a := range c.m.Graph.Ancestors(id, -1) {
-			want[a] = true
+		if n := c.m.Nodes[id]; n != nil {
+			stack = append(stack, n.DependsOn...)
 		}
 	}
 	var out []string

@@ -121,7 +121,7 @@ func TestCheckLocatesProblems(t *testing.T) {
 				`models/a.sql:1: Binder Error: Referenced column "nope" not found`,
 				`models/c.sql:1: Binder Error: Referenced column "nope2" not found`,
 			},
-			notes: []string{"not checked: it reads a, which has problems"},
+			notes: []string{"not checked: it depends on a, which has problems"},
 		},
 		{
 			name: "children bind against the parent's real types",
@@ -138,7 +138,7 @@ func TestCheckLocatesProblems(t *testing.T) {
 				"models/b.sql": "select id from {{ ref \"e\" }}\n",
 			},
 			want:  []string{`models/e.sql:2: Binder Error: Referenced column "nope" not found`},
-			notes: []string{"not checked: it reads e, which has problems"},
+			notes: []string{"not checked: it depends on e, which has problems"},
 		},
 		{
 			name: "ephemeral model inlined: readers see its columns",
@@ -169,11 +169,13 @@ func TestCheckLocatesProblems(t *testing.T) {
 				"models/src.yml": "sources:\n  - name: raw\n    tables:\n      - name: typed\n        columns:\n          - {name: id, data_type: integer}\n          - {name: ts, data_type: timestamp}\n      - name: untyped\n        columns: [{name: id}]\n",
 				"models/a.sql":   "select id,\n  ts + 1 as later\nfrom {{ source \"raw\" \"typed\" }}\n",
 				"models/b.sql":   "select id from {{ source \"raw\" \"untyped\" }}\n",
+				"models/c.sql":   "select id from {{ ref \"b\" }}\n",
 			},
 			want: []string{`models/a.sql:2: Binder Error: No function matches the given name and argument types '+(TIMESTAMP, INTEGER_LITERAL)'`},
 			notes: []string{
 				"source raw.untyped: columns unknown: its yml declares no data_type for its columns; declare each column's data_type",
-				"not checked: it reads source raw.untyped, whose columns are unknown",
+				"not checked: it depends on source raw.untyped, whose columns are unknown",
+				"not checked: it depends on source raw.untyped, whose columns are unknown",
 			},
 		},
 		{
@@ -183,7 +185,7 @@ func TestCheckLocatesProblems(t *testing.T) {
 				"models/a.sql":   "select id from {{ source \"raw\" \"t\" }}\n",
 			},
 			want:  []string{`models/src.yml:6: source raw.t: column "id": data_type integr is not a DuckDB type: Catalog Error: Type with name integr does not exist! Did you mean "integer"?`},
-			notes: []string{"not checked: it reads source raw.t, which has problems"},
+			notes: []string{"not checked: it depends on source raw.t, which has problems"},
 		},
 		{
 			name: "run_query returns no rows, with a note",
