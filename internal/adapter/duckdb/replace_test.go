@@ -110,6 +110,24 @@ func TestReplacePathsFollowCaps(t *testing.T) {
 				t.Errorf("temporary tables left: %v", got)
 			}
 
+			// A failing build leaves the old rows and no temporary table.
+			if _, err := table("select error('build boom') as n", adapter.Hooks{}); err == nil || !strings.Contains(err.Error(), "build boom") {
+				t.Fatalf("failing build: %v", err)
+			}
+			if got := adaptertest.Rows(t, a, "select distinct n from s.t"); !slices.Equal(got, []string{tt.afterHookFailure}) {
+				t.Errorf("after a failing build the table holds %v, want %s", got, tt.afterHookFailure)
+			}
+			if got := adaptertest.Rows(t, a, "select count(*) from information_schema.tables where table_name like '%"+tmpSuffix+"'"); !slices.Equal(got, []string{"0"}) {
+				t.Errorf("temporary tables left after a failing build: %v", got)
+			}
+			// A failing pre-hook builds nothing on any path.
+			if _, err := table("select 9 as n", adapter.Hooks{PreHooks: []string{"select error('pre boom')"}}); err == nil || !strings.Contains(err.Error(), "pre_hook 1") {
+				t.Fatalf("failing pre-hook: %v", err)
+			}
+			if got := adaptertest.Rows(t, a, "select distinct n from s.t"); !slices.Equal(got, []string{tt.afterHookFailure}) {
+				t.Errorf("after a failing pre-hook the table holds %v, want %s", got, tt.afterHookFailure)
+			}
+
 			// A view replaces the table, hooks run on every path.
 			if _, err := a.Materialize(ctx, adapter.Materialization{Relation: adapter.Relation{Schema: "s", Name: "t"},
 				Materialized: "view", SQL: "select 3 as n", Hooks: adapter.Hooks{PreHooks: []string{"create table s.audit as select 1 as x"}}}); err != nil {

@@ -64,7 +64,6 @@ func toyEngine(sent func(string)) *adapter.Engine {
 	}
 }
 
-
 func TestToyEngineBuildsTheExample(t *testing.T) {
 	dir := exampletest.Temp(t, "../../..")
 	profiles := "default:\n  target: dev\n  outputs:\n    dev: {type: toy, path: toy.duckdb, threads: 2}\n"
