@@ -3,14 +3,12 @@ package cli_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -137,56 +135,6 @@ func TestLakeReadersDuringBuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d reads of gold tables during %d builds, %d bad", reads, builds.Load(), bad)
-}
-
-// TestLakeKilledBuild: kill -9 of ingot in the middle of a build leaves the
-// previous gold tables readable, and the next build succeeds.
-func TestLakeKilledBuild(t *testing.T) {
-	laketest.ExtensionDir(t)
-	dir := exampleProject(t)
-	runIngot(t, dir, "build")
-	db, want := lakeReader(t, dir)
-	var before int64
-	if err := db.QueryRow("SELECT max(snapshot_id) FROM lake.snapshots()").Scan(&before); err != nil {
-		t.Fatal(err)
-	}
-	cmd := ingotCmd(context.Background(), dir, "build", "--full-refresh")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Mid-build: a few of its commits are in, most are not.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var now int64
-		if err := db.QueryRow("SELECT max(snapshot_id) FROM lake.snapshots()").Scan(&now); err != nil {
-			t.Fatal(err)
-		}
-		if now >= before+5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatal("the build made no commits")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("the build was not killed mid-way: %v", err)
-	}
-	for _, g := range goldTables {
-		f, err := fingerprint(db, "lake.gold."+g)
-		if err != nil {
-			t.Errorf("after kill -9, gold.%s: %v", g, err)
-		} else if f != want[g] {
-			t.Errorf("after kill -9, gold.%s holds %+v, want %+v", g, f, want[g])
-		}
-	}
-	runIngot(t, dir, "build")
 }
 
 // TestDuckDBFileReaders documents what a BI tool gets on a DuckDB file

@@ -20,14 +20,21 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ingot-dev/ingot/internal/cli"
+	"github.com/ingot-dev/ingot/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgMain{m}, map[string]func(){
 		"ingot":    func() { os.Exit(cli.Main(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 		"holdfile": holdFile,
 	})
 }
+
+// pgMain runs the tests with pgtest's shared PostgreSQL server available
+// (started on first use, stopped when they are done).
+type pgMain struct{ m *testing.M }
+
+func (p pgMain) Run() int { return pgtest.Run(p.m.Run) }
 
 // TestScript runs the end-to-end scripts in testdata/script: each is a tiny
 // project plus the ingot commands run on it and their expected output.
