@@ -59,7 +59,12 @@ func timestamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
-func writeJSON(path string, v any) error {
+func writeJSON(path string, v any) error { return writeJSONAs(path, v, true) }
+
+// writeJSONAs writes v to path through a temporary file; indented, or
+// compact as dbt writes its manifest (half the bytes and the time for a
+// large project's).
+func writeJSONAs(path string, v any, indent bool) error {
 	path = filepath.FromSlash(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -67,7 +72,9 @@ func writeJSON(path string, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // messages such as "warn if > 5" stay readable
-	enc.SetIndent("", "  ")
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

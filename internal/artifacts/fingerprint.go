@@ -66,15 +66,10 @@ func usedFiles(files []macroFile, n *compile.Node) []int {
 	return idx
 }
 
-// MacroChecksum fingerprints the macro files n's template uses (see
+// filesChecksum fingerprints the macro files a template uses (see
 // usedFiles). A change anywhere in such a file changes it: coarse, but it
 // never misses an edit.
-func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
-	if n.Model == nil {
-		return ""
-	}
-	files := macroFiles(m)
-	idx := usedFiles(files, n)
+func filesChecksum(files []macroFile, idx []int) string {
 	if len(idx) == 0 {
 		return ""
 	}
@@ -86,19 +81,16 @@ func MacroChecksum(m *compile.Manifest, n *compile.Node) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// UsedMacros names the macros n's template calls, directly or through
-// other macros, engine versions included (depends_on.macros), sorted.
-func UsedMacros(m *compile.Manifest, n *compile.Node) []string {
-	if n.Model == nil {
-		return nil
-	}
-	files := macroFiles(m)
+// usedMacros names the macros n's template calls, directly or through the
+// used files' macros, engine versions included (depends_on.macros), sorted.
+func usedMacros(files []macroFile, used []int, n *compile.Node) []string {
 	texts := []string{string(n.Model.Src)}
-	for _, i := range usedFiles(files, n) {
+	for _, i := range used {
 		texts = append(texts, files[i].src)
 	}
 	set := map[string]bool{}
-	for _, f := range files {
+	for _, i := range used {
+		f := files[i]
 		for k, base := range f.names {
 			for _, t := range texts {
 				if containsWord(t, base) {

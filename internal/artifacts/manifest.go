@@ -262,11 +262,12 @@ func WriteManifest(dir string, meta Metadata, m *compile.Manifest, opts ...Manif
 	for _, f := range opts {
 		f(&o)
 	}
-	return writeJSON(dir+"/manifest.json", buildManifest(meta, m, o))
+	return writeJSONAs(dir+"/manifest.json", buildManifest(meta, m, o), false)
 }
 
 func buildManifest(meta Metadata, m *compile.Manifest, o manifestOpts) *manifestJSON {
 	pkg := m.Project.Name
+	macros := macroFiles(m)
 	out := &manifestJSON{
 		Metadata: manifestMeta{
 			SchemaVersion: ManifestSchema, Version: meta.Version, GeneratedAt: timestamp(meta.GeneratedAt),
@@ -293,7 +294,7 @@ func buildManifest(meta Metadata, m *compile.Manifest, o manifestOpts) *manifest
 				out.UnitTests[id] = u
 			}
 		default:
-			out.Nodes[id] = nodeJSONOf(m, n, o.lineage)
+			out.Nodes[id] = nodeJSONOf(m, n, macros, o.lineage)
 		}
 		out.ParentMap[id] = nonNil(n.DependsOn)
 		if n.TestType == "unit" {
@@ -324,9 +325,9 @@ func buildManifest(meta Metadata, m *compile.Manifest, o manifestOpts) *manifest
 
 // NodeJSON is n as manifest.json records it (state compares it with a
 // previous run's).
-func NodeJSON(m *compile.Manifest, n *compile.Node) any { return nodeJSONOf(m, n, nil) }
+func NodeJSON(m *compile.Manifest, n *compile.Node) any { return nodeJSONOf(m, n, macroFiles(m), nil) }
 
-func nodeJSONOf(m *compile.Manifest, n *compile.Node, lin *lineage.Result) *nodeJSON {
+func nodeJSONOf(m *compile.Manifest, n *compile.Node, macros []macroFile, lin *lineage.Result) *nodeJSON {
 	pkg := m.Project.Name
 	j := &nodeJSON{
 		Schema: n.Relation.Schema, Name: n.Name, ResourceType: n.Kind, PackageName: pkg,
@@ -370,10 +371,11 @@ func nodeJSONOf(m *compile.Manifest, n *compile.Node, lin *lineage.Result) *node
 		j.Checksum = checksumJSON{Name: "sha256", Checksum: checksum(n.Model.Src)}
 		j.RawCode = string(n.Model.Src)
 		ingot["materialized"] = n.Materialized()
-		if mc := MacroChecksum(m, n); mc != "" {
+		used := usedFiles(macros, n)
+		if mc := filesChecksum(macros, used); mc != "" {
 			ingot["macro_checksum"] = mc
 		}
-		j.DependsOn.Macros = macroIDs(pkg, UsedMacros(m, n))
+		j.DependsOn.Macros = macroIDs(pkg, usedMacros(macros, used, n))
 	default:
 		// dbt's own value for a node without a file body of its own
 		j.Checksum = checksumJSON{Name: "none", Checksum: ""}
