@@ -73,6 +73,10 @@ type docsJSON struct {
 	Show bool `json:"show"`
 }
 
+// DeclaredKey is the column meta key that is false on a column lineage
+// added to the manifest, which no yml declares.
+const DeclaredKey = "ingot_declared"
+
 // columnJSON is a column entry; meta["ingot_lineage"] and
 // meta["ingot_lineage_note"] carry its lineage when it was computed.
 type columnJSON struct {
@@ -440,7 +444,9 @@ func addLineage(j *nodeJSON, lm *lineage.Model) {
 			}
 		}
 		if col == nil {
-			col = &columnJSON{Name: c.Name, Meta: map[string]any{}, Constraints: []any{}, Tags: []string{}}
+			// DeclaredKey false: the column is not in yml (not part of the
+			// node's contract, which state:modified compares).
+			col = &columnJSON{Name: c.Name, Meta: map[string]any{DeclaredKey: false}, Constraints: []any{}, Tags: []string{}}
 			if c.Type != "" {
 				t := c.Type
 				col.DataType = &t

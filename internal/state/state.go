@@ -200,9 +200,14 @@ func current(m *compile.Manifest, n *compile.Node) Node {
 	return c
 }
 
+// columnTypes are the declared columns' types: the columns column
+// lineage added (docs generate) are not part of the contract.
 func columnTypes(cols map[string]map[string]any) map[string]any {
 	out := map[string]any{}
 	for name, c := range cols {
+		if meta, _ := c["meta"].(map[string]any); meta[artifacts.DeclaredKey] == false {
+			continue
+		}
 		out[name] = c["data_type"]
 	}
 	return out

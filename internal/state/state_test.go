@@ -10,6 +10,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
 	"github.com/ingot-dev/ingot/internal/artifacts"
 	"github.com/ingot-dev/ingot/internal/compile"
+	"github.com/ingot-dev/ingot/internal/lineage"
 	"github.com/ingot-dev/ingot/internal/project"
 	"github.com/ingot-dev/ingot/internal/run"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -89,6 +90,26 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if isNew, mod := st.Modified(m); len(isNew)+len(mod) != 0 {
 		t.Fatalf("unchanged project: new %v, modified %v", isNew, mod)
+	}
+	// a state written by docs generate lists undeclared columns too, with
+	// their lineage and types: they are not the contract
+	lin, err := lineage.Compute(context.Background(), m, lineage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docsTarget := filepath.Join(dir, "docs-target")
+	if err := artifacts.WriteManifest(docsTarget, meta, m, artifacts.WithLineage(lin)); err != nil {
+		t.Fatal(err)
+	}
+	docsState, err := Load(docsTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if amount := docsState.Nodes["model.silver.a"].Columns["amount"]; amount == nil {
+		t.Fatalf("the lineage manifest lacks the undeclared column amount: %v", docsState.Nodes["model.silver.a"].Columns)
+	}
+	if isNew, mod := docsState.Modified(m); len(isNew)+len(mod) != 0 {
+		t.Fatalf("unchanged project against a docs generate manifest: new %v, modified %v", isNew, mod)
 	}
 	for _, tc := range []struct {
 		file, body, id, why string
