@@ -151,3 +151,39 @@ func TestGoldModelsPostgres(t *testing.T) {
 		t.Errorf("every gold model bound on postgres; the test means to cover SQL DuckDB cannot bind")
 	}
 }
+
+// TestCompiledGiven: SQL a command rendered with the warehouse (run_query
+// returning rows) is traced as given, dynamic columns included.
+func TestCompiledGiven(t *testing.T) {
+	m := exampleManifest(t)
+	id := "model.gold.chatbot_sessions"
+	plain, err := Compute(context.Background(), m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the SQL rendered with one boolean answer key, as run_query would
+	// give it after a build
+	sqlText := strings.Replace(plain.Models[id].Compiled,
+		"\nfrom sessions as s",
+		",\n  bool_or(case when l.answer_key = 'opt_in' then l.answer_bool end) as \"opt_in\"\nfrom sessions as s", 1)
+	if sqlText == plain.Models[id].Compiled {
+		t.Fatal("the model's SQL changed: update the test's insertion point")
+	}
+	res, err := Compute(context.Background(), m, Options{Compiled: map[string]string{id: sqlText}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := res.Models[id]
+	if lm.Note != "" {
+		t.Errorf("model note %q, want none: the run_query columns are in the SQL", lm.Note)
+	}
+	last := lm.Columns[len(lm.Columns)-1]
+	want := "model.silver.chatbot_answers.answer_bool, model.silver.chatbot_answers.answer_key"
+	var got []string
+	for _, e := range last.From {
+		got = append(got, e.Node+"."+e.Column)
+	}
+	if last.Name != "opt_in" || last.Type != "BOOLEAN" || strings.Join(got, ", ") != want {
+		t.Errorf("dynamic column: %s %s <- %s, want opt_in BOOLEAN <- %s", last.Name, last.Type, strings.Join(got, ", "), want)
+	}
+}

@@ -67,6 +67,11 @@ type Options struct {
 	// does not have the relation. Without it, sources have the columns
 	// their yml declares and seeds the columns DuckDB's readers infer.
 	Columns func(ctx context.Context, n *compile.Node) (cols []adapter.Column, ok bool, err error)
+	// Compiled, when set, holds models' SQL as a command already rendered
+	// it, by node ID: with the warehouse at hand, run_query renders the
+	// columns a build would make, and they are traced too. Models missing
+	// from it are rendered here, where run_query returns no rows.
+	Compiled map[string]string
 }
 
 // Compute traces every model and snapshot of m. Problems of single models
@@ -253,14 +258,17 @@ func (w *walker) model(n *compile.Node) *Model {
 	out := &Model{ID: n.ID}
 	r := &rel{name: n.Relation.Name, node: n.ID}
 	defer func() { w.register(n, r) }()
-	sqlText, err := w.m.Render(w.ctx, n.ID, compile.RenderOptions{})
-	if err != nil {
-		out.Note = "not traced: the template did not render: " + firstLine(err.Error())
-		r.why = out.Note
-		return out
+	sqlText, given := w.opts.Compiled[n.ID]
+	if !given {
+		var err error
+		if sqlText, err = w.m.Render(w.ctx, n.ID, compile.RenderOptions{}); err != nil {
+			out.Note = "not traced: the template did not render: " + firstLine(err.Error())
+			r.why = out.Note
+			return out
+		}
 	}
 	out.Compiled = sqlText
-	if usesRunQuery(n) {
+	if !given && usesRunQuery(n) {
 		out.Note = "the template calls run_query: columns it adds when the model is built (from data) are not traced"
 	}
 	cols, note, bound := w.traceSQL(sqlText)
