@@ -109,8 +109,9 @@ func (e *env) docsGenerateCmd(c *ucli.Context) error {
 		return err
 	}
 	// Column lineage reads seeds and sources with the columns the
-	// warehouse has, which the catalog just listed.
-	lin, err := lineage.Compute(ctx, s.manifest, lineage.Options{Columns: cat.Columns})
+	// warehouse has, which the catalog just listed, and traces the SQL
+	// compiled above, so columns run_query renders are traced too.
+	lin, err := lineage.Compute(ctx, s.manifest, lineage.Options{Columns: cat.Columns, Compiled: compiled})
 	if err != nil {
 		return err
 	}
