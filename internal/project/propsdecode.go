@@ -84,6 +84,26 @@ func at(key string) where { return where{key: key} }
 // decodeProps decodes a property file. All problems in the file are
 // returned together.
 func decodeProps(file string, src []byte) (propsFileYAML, error) {
+	if body, ok := fastParse(src); ok {
+		if pf, err := decodeFast(file, src, body); err == nil {
+			return pf, nil
+		}
+		// Problems are reported from go-yaml's own tree, where they have
+		// always been found.
+	}
+	return decodePropsYAML(file, src)
+}
+
+// decodeFast decodes the tree fastParse made of src.
+func decodeFast(file string, src []byte, body ast.Node) (propsFileYAML, error) {
+	d := &propsDecoder{file: file, src: src, budget: 100*len(src) + 100000}
+	var pf propsFileYAML
+	d.propsFile(body, &pf)
+	return pf, d.errs.Err()
+}
+
+// decodePropsYAML is decodeProps with go-yaml's parser.
+func decodePropsYAML(file string, src []byte) (propsFileYAML, error) {
 	var pf propsFileYAML
 	if len(bytes.TrimSpace(src)) == 0 {
 		return pf, nil
