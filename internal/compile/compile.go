@@ -215,12 +215,20 @@ func Build(ctx context.Context, p *project.Project, opts Options) (*Manifest, er
 		m.Nodes[n.ID] = n
 	}
 
-	// Resolve dependencies, pointing at the call in the file when it is literal.
-	for i, n := range models {
-		if n == nil || n.ID == "" || outs[i] == nil || m.Nodes[n.ID] != n {
-			continue
+	// Resolve dependencies, pointing at the call in the file when it is
+	// literal. Each node only reads the manifest, so they go in parallel;
+	// problems are listed in the models' order.
+	rerrs := make([]error, len(models))
+	err = forEach(ctx, len(models), 0, func(i int) {
+		if n := models[i]; n != nil && n.ID != "" && outs[i] != nil && m.Nodes[n.ID] == n {
+			rerrs[i] = m.resolveDeps(n, outs[i])
 		}
-		errs.Add(m.resolveDeps(n, outs[i]))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, err := range rerrs {
+		errs.Add(err)
 	}
 	_, err = m.ExposureDeps()
 	errs.Add(err)

@@ -67,6 +67,8 @@ type Project struct {
 	// paths, which descriptions use as {{ doc("name") }}.
 	Docs      map[string]string
 	Snapshots []*Model // snapshots, in schema "snapshots" unless configured
+
+	listed map[string][]string // folder → its files, see listFiles
 }
 
 // File is a project file read into memory.
@@ -376,33 +378,56 @@ func (p *Project) rel(abs string) string {
 func (p *Project) walkFiles(dirs []string, keep func(name string) bool) ([]string, error) {
 	var out []string
 	for _, d := range dirs {
-		base := filepath.Join(p.Root, filepath.FromSlash(d))
-		err := filepath.WalkDir(base, func(path string, de fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && path == base {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			name := de.Name()
-			if de.IsDir() {
-				if path != base && (strings.HasPrefix(name, ".") || name == "node_modules") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if strings.HasPrefix(name, ".") || !keep(name) {
-				return nil
-			}
-			out = append(out, path)
-			return nil
-		})
+		all, err := p.listFiles(d)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", d, err)
+			return nil, err
+		}
+		for _, path := range all {
+			if keep(filepath.Base(path)) {
+				out = append(out, path)
+			}
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// listFiles lists the regular files under the project-relative dir,
+// skipping hidden ones and node_modules. Loading looks in the model
+// folders for SQL, YAML and Markdown files: each folder is walked once.
+func (p *Project) listFiles(d string) ([]string, error) {
+	if all, ok := p.listed[d]; ok {
+		return all, nil
+	}
+	var all []string
+	base := filepath.Join(p.Root, filepath.FromSlash(d))
+	err := filepath.WalkDir(base, func(path string, de fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == base {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		name := de.Name()
+		if de.IsDir() {
+			if path != base && (strings.HasPrefix(name, ".") || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasPrefix(name, ".") {
+			all = append(all, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", d, err)
+	}
+	if p.listed == nil {
+		p.listed = map[string][]string{}
+	}
+	p.listed[d] = all
+	return all, nil
 }
 
 func (p *Project) readSQLFiles(dirs []string) ([]*File, error) {
