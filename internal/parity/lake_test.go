@@ -2,10 +2,12 @@ package parity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
 	"github.com/ingot-dev/ingot/internal/adapter/duckdb"
@@ -70,4 +72,43 @@ func lakeParity(t *testing.T, lakeOutput string, lake func(dir string) *adapter.
 	}
 	defer lk.Close()
 	compareGold(t, dir, "duckdb", dk, "lake", lk, 0)
+}
+
+// TestLakeLockPostgresCatalog: two runs on a lake whose catalog is in
+// PostgreSQL exclude each other through the catalog's database, as runs on
+// a SQLite catalog do through a lock file.
+func TestLakeLockPostgresCatalog(t *testing.T) {
+	ext := laketest.ExtensionDir(t)
+	db := pgtest.New(t)
+	ctx := context.Background()
+	data := t.TempDir() + "/"
+	open := func() adapter.Adapter {
+		t.Helper()
+		l := &adapter.Lake{Catalog: adapter.LakeCatalog{Kind: adapter.CatalogPostgres, DSN: db.DSN}, DataPath: data, ExtensionDir: ext}
+		a, err := duckdb.Open(ctx, adapter.Target{Name: "lake", Type: "ducklake", Options: duckdb.Options{Lake: l}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	a, b := open(), open()
+	release, err := a.Lock(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Lock(ctx, false); !errors.Is(err, adapter.ErrLocked) {
+		t.Fatalf("second run's lock: %v, want ErrLocked", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := b.Lock(waitCtx, true); err == nil || waitCtx.Err() == nil {
+		t.Fatalf("waiting for a held lock returned %v before the wait ended", err)
+	}
+	release()
+	release2, err := b.Lock(ctx, true)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	release2()
 }

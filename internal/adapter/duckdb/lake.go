@@ -12,7 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/pglock"
 )
 
 // LakeAlias is the name a DuckLake target's catalog is attached under, and
@@ -264,22 +267,22 @@ func queryString(ctx context.Context, q driver.QueryerContext, stmt string) (str
 	return s, nil
 }
 
-// lockPath is the file a lake's runs lock, next to a file catalog. A
-// PostgreSQL catalog has none: there DuckLake's own conflict checks stop
-// a second writer's commit.
-func (l *lake) lockPath() string {
-	if l.cfg.Catalog.Kind == adapter.CatalogPostgres {
-		return ""
-	}
-	return l.cfg.Catalog.Path + ".ingot-lock"
-}
+// lockPath is the file a lake's runs lock, next to a file catalog.
+func (l *lake) lockPath() string { return l.cfg.Catalog.Path + ".ingot-lock" }
 
-// lock takes the lake's run lock (see lockFile), polling while wait.
+// lakeRunLock names the advisory lock of runs on a lake whose catalog is
+// in PostgreSQL; it differs from the PostgreSQL engine's, so a database
+// holding both a lake catalog and a target's tables locks them apart.
+const lakeRunLock = "ingot lake run lock"
+
+// lock takes the lake's run lock, waiting while wait: an advisory lock in
+// a PostgreSQL catalog (the catalog is shared between machines), else a
+// lock file next to the catalog file (see lockFile), polled.
 func (l *lake) lock(ctx context.Context, wait bool) (func(), error) {
-	path := l.lockPath()
-	if path == "" {
-		return func() {}, ctx.Err()
+	if l.cfg.Catalog.Kind == adapter.CatalogPostgres {
+		return l.lockCatalog(ctx, wait)
 	}
+	path := l.lockPath()
 	for {
 		release, err := lockFile(path)
 		if err == nil || !errors.Is(err, adapter.ErrLocked) || !wait {
@@ -291,6 +294,27 @@ func (l *lake) lock(ctx context.Context, wait bool) (func(), error) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// lockCatalog takes the run lock in a PostgreSQL catalog.
+func (l *lake) lockCatalog(ctx context.Context, wait bool) (func(), error) {
+	var sec adapter.Secrets
+	sec.Add(adapter.DSNPasswords(l.cfg.Catalog.DSN)...)
+	cfg, err := pgx.ParseConfig(l.cfg.Catalog.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("ducklake: the postgres catalog's connection settings: %s", sec.String(err.Error()))
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	lk, err := pglock.Acquire(ctx, cfg, pglock.Key(lakeRunLock), wait)
+	switch {
+	case errors.Is(err, adapter.ErrLocked):
+		return nil, fmt.Errorf("ducklake: run lock in the postgres catalog: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("ducklake: run lock in the postgres catalog: %s", sec.String(err.Error()))
+	}
+	return lk.Release, nil
 }
 
 // RelationAt implements adapter.TimeTraveler.

@@ -36,7 +36,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net"
 	"regexp"
@@ -53,6 +52,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ingot-dev/ingot/internal/adapter"
+	"github.com/ingot-dev/ingot/internal/adapter/pglock"
 )
 
 var _ adapter.Adapter = (*Adapter)(nil)
@@ -89,7 +89,7 @@ type Adapter struct {
 	types   sync.Map // typeKey → engine type name
 
 	mu    sync.Mutex
-	locks map[*pgx.Conn]struct{} // held run locks, closed by Close
+	locks map[*pglock.Lock]struct{} // held run locks, released by Close
 }
 
 // Open connects to the target, checks the connection and detects pg_duckdb.
@@ -455,8 +455,8 @@ func dropKeyword(relkind string) (string, error) {
 // Close closes the pool and any run lock still held.
 func (a *Adapter) Close() error {
 	a.mu.Lock()
-	for c := range a.locks {
-		unlockAndClose(c)
+	for l := range a.locks {
+		l.Release()
 	}
 	a.locks = nil
 	a.mu.Unlock()
@@ -464,71 +464,39 @@ func (a *Adapter) Close() error {
 	return nil
 }
 
-// unlockAndClose frees the run lock held on conn and closes it. Unlock
-// explicitly: the server frees a closed session's locks only once its
-// backend has exited, a moment later, and the next run may already ask.
-func unlockAndClose(conn *pgx.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, _ = conn.Exec(ctx, "select pg_catalog.pg_advisory_unlock($1)", lockKey())
-	_ = conn.Close(ctx)
-}
-
-// lockKey is the advisory lock key of ingot runs. Advisory locks are scoped
-// to the database, so one key gives one lock per target database.
-func lockKey() int64 {
-	h := fnv.New64a()
-	h.Write([]byte("ingot run lock"))
-	return int64(h.Sum64())
-}
+// runLock names the advisory lock of ingot runs (see package pglock).
+const runLock = "ingot run lock"
 
 // Lock takes the run lock: a session-level advisory lock held on a
 // dedicated connection until release is called.
 func (a *Adapter) Lock(ctx context.Context, wait bool) (func(), error) {
-	conn, err := pgx.ConnectConfig(ctx, a.connCfg.Copy())
-	if err != nil {
-		return nil, a.redact(fmt.Errorf("run lock: %w", err))
-	}
-	fail := func(err error) (func(), error) {
-		// Closing the session frees the lock in case it was granted just
-		// as the wait was cancelled.
-		_ = conn.Close(context.Background())
+	l, err := pglock.Acquire(ctx, a.connCfg.Copy(), pglock.Key(runLock), wait)
+	switch {
+	case errors.Is(err, adapter.ErrLocked):
 		return nil, err
-	}
-	if wait {
-		if _, err := conn.Exec(ctx, "select pg_catalog.pg_advisory_lock($1)", lockKey()); err != nil {
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-			return fail(a.redact(fmt.Errorf("waiting for the run lock: %w", err)))
-		}
-	} else {
-		var got bool
-		if err := conn.QueryRow(ctx, "select pg_catalog.pg_try_advisory_lock($1)", lockKey()).Scan(&got); err != nil {
-			return fail(a.redact(fmt.Errorf("run lock: %w", err)))
-		}
-		if !got {
-			return fail(adapter.ErrLocked)
-		}
+	case err != nil && wait:
+		return nil, a.redact(fmt.Errorf("waiting for the run lock: %w", err))
+	case err != nil:
+		return nil, a.redact(fmt.Errorf("run lock: %w", err))
 	}
 	a.mu.Lock()
 	if a.locks == nil {
-		a.locks = map[*pgx.Conn]struct{}{}
+		a.locks = map[*pglock.Lock]struct{}{}
 	}
-	a.locks[conn] = struct{}{}
+	a.locks[l] = struct{}{}
 	a.mu.Unlock()
 
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			a.mu.Lock()
-			_, held := a.locks[conn]
-			delete(a.locks, conn)
+			_, held := a.locks[l]
+			delete(a.locks, l)
 			a.mu.Unlock()
 			if !held {
 				return // Close got there first
 			}
-			unlockAndClose(conn)
+			l.Release()
 		})
 	}, nil
 }
