@@ -96,10 +96,11 @@ type Dialect struct {
 	MaxIdentifierBytes int
 	// FloatType is the type unit-test fixtures give decimal numbers.
 	FloatType string
-	// UnitTestsInMemory is true when the engine's SQL is DuckDB's, so that
-	// unit tests run in an in-memory DuckDB with no warehouse open; else
-	// they run in scratch schemas of the target.
-	UnitTestsInMemory bool
+	// DuckDBSQL is true when the engine's SQL is DuckDB's: unit tests then
+	// run in an in-memory DuckDB with no warehouse open (else in scratch
+	// schemas of the target), and ingot check's DuckDB binder speaks the
+	// target's SQL.
+	DuckDBSQL bool
 }
 
 // Quote quotes an identifier.

@@ -61,6 +61,9 @@ func (a AsOf) IsZero() bool { return a.Version <= 0 && a.Timestamp.IsZero() }
 // TimeTraveler is implemented by adapters that keep past versions of their
 // relations (a DuckLake target).
 type TimeTraveler interface {
+	// KeepsHistory reports whether this target keeps past versions (an
+	// engine may implement the interface for targets that do not).
+	KeepsHistory() bool
 	// RelationAt renders r as it was at at, for use in a FROM clause.
 	RelationAt(r Relation, at AsOf) (string, error)
 	// Snapshots lists the n most recent snapshots, newest first.

@@ -83,7 +83,7 @@ func Run(ctx context.Context, m *compile.Manifest, ids []string, opts Options) (
 		report:  &Report{Checked: map[string]int{}, Columns: map[string][]adapter.Column{}},
 		blocked: map[string]string{}, schemas: map[string]bool{}, created: map[string]string{},
 	}
-	if t := m.Opts.TargetType; t != "" && t != "duckdb" && t != "ducklake" {
+	if t := m.Opts.TargetType; t != "" && !m.Opts.Dialect.DuckDBSQL {
 		c.foreign = t
 		c.note("", "", fmt.Sprintf("the target is %s: models are bound with DuckDB's binder, so SQL only %s accepts is reported as a problem", t, t))
 	}

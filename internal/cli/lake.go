@@ -46,7 +46,7 @@ func asOf(c *ucli.Context) (adapter.AsOf, error) {
 // relationAt renders r at version at for a query on a.
 func relationAt(a adapter.Adapter, r adapter.Relation, at adapter.AsOf) (string, error) {
 	tt, ok := a.(adapter.TimeTraveler)
-	if !ok {
+	if !ok || !tt.KeepsHistory() {
 		return "", fmt.Errorf("reading a past version (--at-version, --as-of) needs a ducklake target; a %s target keeps no history", a.Type())
 	}
 	return tt.RelationAt(r, at)
@@ -56,9 +56,9 @@ func relationAt(a adapter.Adapter, r adapter.Relation, at adapter.AsOf) (string,
 const debugSnapshots = 10
 
 // printSnapshots lists a lake's recent snapshots; other targets have none.
-func printSnapshots(ctx context.Context, w io.Writer, a adapter.Adapter, t adapter.Target) error {
+func printSnapshots(ctx context.Context, w io.Writer, a adapter.Adapter) error {
 	tt, ok := a.(adapter.TimeTraveler)
-	if !ok || t.Type != "ducklake" {
+	if !ok || !tt.KeepsHistory() {
 		return nil
 	}
 	snaps, err := tt.Snapshots(ctx, debugSnapshots)

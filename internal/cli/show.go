@@ -226,7 +226,7 @@ func (e *env) debugCommand() *ucli.Command {
 				fmt.Fprintf(e.stdout, "%s: %s\n", k, info.Details[k])
 			}
 			fmt.Fprintln(e.stdout, "connection: OK")
-			return printSnapshots(c.Context, e.stdout, a, t)
+			return printSnapshots(c.Context, e.stdout, a)
 		},
 	}
 }

@@ -26,7 +26,7 @@ func newTester(s *session, a adapter.Adapter, fullRefresh bool) run.Tester {
 		// Unit tests run in an in-memory DuckDB when the engine's SQL is
 		// DuckDB's (no warehouse needed), else in scratch schemas of the
 		// target so the model's SQL meets the engine it was written for.
-		UnitInTarget: !s.engine.Dialect.UnitTestsInMemory,
+		UnitInTarget: !s.engine.Dialect.DuckDBSQL,
 		WriteSQL: func(n *compile.Node, sql string) (string, error) {
 			path := testSQLPath(s, n)
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -80,7 +80,7 @@ func safeFileName(s string) string {
 // needsWarehouse reports whether running ids needs the target open: not
 // when every one of them is a unit test that runs in an in-memory DuckDB.
 func needsWarehouse(s *session, ids []string) bool {
-	if !s.engine.Dialect.UnitTestsInMemory {
+	if !s.engine.Dialect.DuckDBSQL {
 		return true
 	}
 	for _, id := range ids {

@@ -16,10 +16,10 @@ type Options struct {
 }
 
 var dialect = adapter.Dialect{
-	DefaultSchema:     "main",
-	MacroPrefixes:     []string{"duckdb"},
-	FloatType:         "double",
-	UnitTestsInMemory: true,
+	DefaultSchema: "main",
+	MacroPrefixes: []string{"duckdb"},
+	FloatType:     "double",
+	DuckDBSQL:     true,
 }
 
 // Caps are DuckDB's: DDL is transactional, so a table is swapped in by

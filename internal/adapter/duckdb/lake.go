@@ -317,6 +317,10 @@ func (l *lake) lockCatalog(ctx context.Context, wait bool) (func(), error) {
 	return lk.Release, nil
 }
 
+// KeepsHistory implements adapter.TimeTraveler: a lake does, a DuckDB
+// file does not.
+func (a *Adapter) KeepsHistory() bool { return a.lake != nil }
+
 // RelationAt implements adapter.TimeTraveler.
 func (a *Adapter) RelationAt(r adapter.Relation, at adapter.AsOf) (string, error) {
 	if a.lake == nil {

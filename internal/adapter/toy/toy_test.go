@@ -56,9 +56,9 @@ func toyEngine(sent func(string)) *adapter.Engine {
 		Dialect: adapter.Dialect{
 			QuoteFunc: toyQuote,
 			// Its own macros first, then DuckDB's, whose SQL it runs.
-			MacroPrefixes:     []string{"toy", "duckdb"},
-			FloatType:         "double",
-			UnitTestsInMemory: true,
+			MacroPrefixes: []string{"toy", "duckdb"},
+			FloatType:     "double",
+			DuckDBSQL:     true,
 		},
 		Caps: toyCaps,
 	}
